@@ -1,0 +1,46 @@
+package io.pushring.config;
+
+import io.pushring.ring.Placement;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The whole validated configuration, an immutable value. Built only by {@link ConfigLoader}, which
+ * applies defaults, environment overrides and validation. Keys mirror {@code conf/pushring.yaml}.
+ */
+public record PushringConfig(
+    Http http,
+    Router router,
+    PlacementConf placement,
+    Discovery discovery,
+    Consul consul,
+    Pushgateways pushgateways,
+    Tap tap) {
+
+  public record Http(String host, int port) {}
+
+  public enum RouterMode { AUTO, REDIRECT, PROXY }
+
+  /** {@code instances == 0} means one router verticle per core. */
+  public record Router(RouterMode mode, int redirectStatus, int instances, Duration retryAfter) {}
+
+  public record PlacementConf(Placement key) {}
+
+  public enum DiscoveryMode { CONSUL, STATIC }
+
+  /** {@code staticMembers}: {@code host:port} strings, validated. */
+  public record Discovery(DiscoveryMode mode, List<String> staticMembers) {
+    public Discovery { staticMembers = List.copyOf(staticMembers); }
+  }
+
+  public record Consul(String address, String scheme, String token, String datacenter, String service, Duration blockingWait) {}
+
+  public record Check(String path, Duration interval, Duration timeout, Duration deregisterAfter) {}
+
+  /** {@code servers}: {@code host} or {@code host:port} strings, validated. */
+  public record Pushgateways(boolean register, String scheme, int port, List<String> servers, Check check) {
+    public Pushgateways { servers = List.copyOf(servers); }
+  }
+
+  public record Tap(boolean enabled) {}
+}
