@@ -32,4 +32,5 @@ public final class Ring implements Shareable {
   public boolean sameMembers(Ring other) { throw new UnsupportedOperationException("skeleton"); }
   /** A new ring with the same lookup structure and another version (no rebuild). */
   public Ring withVersion(long version) { throw new UnsupportedOperationException("skeleton"); }
+  public String fingerprint() { throw new UnsupportedOperationException("skeleton"); }
 }

@@ -1,0 +1,32 @@
+# pushring — the two commands are `make run` and `make test`; the rest serves them.
+SHELL := /bin/bash
+MVN   ?= mvn -B
+TOOLS := . src/main/scripts/tools.sh
+
+.PHONY: run test build deps-run deps-test bench-jmh clean
+
+## run: build, start three local Pushgateways and pushring (static mode) in front of them.
+run: deps-run build
+	@bash src/main/scripts/run-local.sh
+
+## test: install what the tests need when missing, then run every test.
+test: deps-test
+	$(MVN) test
+
+## build: the shaded jar target/pushring.jar (tests skipped; `make test` runs them).
+build:
+	$(MVN) -q package -DskipTests
+
+deps-run:
+	@$(TOOLS); need_pkg curl curl && need_pkg prometheus-pushgateway prometheus-pushgateway
+
+deps-test:
+	@$(TOOLS); need_pkg curl curl && need_pkg prometheus-pushgateway prometheus-pushgateway
+
+## bench-jmh: JMH microbenchmarks of the hot path (parse + hash + lookup). JMH_ARGS to narrow, e.g. JMH_ARGS="RingBench -f 1".
+JMH_ARGS ?= -f 1 -wi 3 -i 5 -w 2s -r 2s -prof gc
+bench-jmh:
+	$(MVN) -q test-compile exec:exec@bench -Djmh.args="$(JMH_ARGS)"
+
+clean:
+	$(MVN) -q clean

@@ -1,0 +1,59 @@
+package io.pushring;
+
+import io.pushring.config.PushringConfig;
+import io.pushring.config.PushringConfig.DiscoveryMode;
+import io.pushring.discovery.RingPublisher;
+import io.pushring.discovery.StaticDiscoveryVerticle;
+import io.pushring.router.RouterVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VerticleBase;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * pushring's verticles deployed on a Vert.x instance: discovery first (so routers start with a
+ * ring), then the routers. Used by {@link Pushring#main} and, in-process, by the tests.
+ */
+public final class PushringApp {
+  private final Vertx vertx;
+  private final PushringConfig config;
+  private final int port;
+
+  private PushringApp(Vertx vertx, PushringConfig config, int port) {
+    this.vertx = vertx;
+    this.config = config;
+    this.port = port;
+  }
+
+  public static Future<PushringApp> deploy(Vertx vertx, PushringConfig config) {
+    RingPublisher.registerCodec(vertx);
+    AtomicReference<RouterVerticle> first = new AtomicReference<>();
+    int instances = routerInstances(config);
+    return vertx.deployVerticle(discovery(config))
+        .compose(discoveryId -> vertx.deployVerticle(() -> {
+          RouterVerticle router = new RouterVerticle(config);
+          first.compareAndSet(null, router);
+          return router;
+        }, new DeploymentOptions().setInstances(instances)))
+        .map(routersId -> new PushringApp(vertx, config, first.get().actualPort()));
+  }
+
+  /** {@code router.instances}, where 0 means one per core (the event-loop count Vert.x defaults to is 2 per core). */
+  static int routerInstances(PushringConfig config) {
+    int configured = config.router().instances();
+    return configured > 0 ? configured : Runtime.getRuntime().availableProcessors();
+  }
+
+  private static VerticleBase discovery(PushringConfig config) {
+    if (config.discovery().mode() == DiscoveryMode.STATIC) return new StaticDiscoveryVerticle(config);
+    throw new IllegalStateException("discovery.mode consul is not available in this build");
+  }
+
+  public Vertx vertx() { return vertx; }
+
+  public PushringConfig config() { return config; }
+
+  /** The HTTP port the routers listen on. */
+  public int port() { return port; }
+}

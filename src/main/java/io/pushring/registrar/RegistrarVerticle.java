@@ -1,0 +1,122 @@
+package io.pushring.registrar;
+
+import io.pushring.config.PushringConfig;
+import io.pushring.discovery.Backoff;
+import io.pushring.discovery.ConsulSettings;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpResponseExpectation;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Registers {@code pushgateways.servers} in Consul at start, retrying with backoff until Consul
+ * answers, then keeps them registered: every {@code pushgateways.reconcile-interval} it lists the
+ * service and re-registers any configured Pushgateway that Consul no longer knows (deregistered
+ * after staying critical for {@code check.deregister-after}), so a Pushgateway that comes back
+ * rejoins the ring. Registering is idempotent (same ID, same definition): several pushring
+ * instances registering one fleet is harmless. Only missing services are re-registered, never
+ * present ones, so a registration never resets a check that is passing.
+ *
+ * <p>Talks to the agent API with a WebClient rather than the Vert.x Consul client because the
+ * client's {@code CheckOptions} cannot carry the check {@code Timeout}.
+ */
+public final class RegistrarVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(RegistrarVerticle.class);
+  static final Backoff BACKOFF = new Backoff(500, 30_000);
+
+  private final ConsulSettings consul;
+  private final List<Registration> registrations;
+  private final long reconcileMillis;
+  private WebClient client;
+  private boolean stopped;
+
+  public RegistrarVerticle(PushringConfig config) {
+    this.consul = ConsulSettings.from(config);
+    this.registrations = Registration.from(config);
+    this.reconcileMillis = config.pushgateways().reconcileInterval().toMillis();
+  }
+
+  @Override
+  public Future<?> start() {
+    client = WebClient.create(vertx, new WebClientOptions()
+        .setDefaultHost(consul.host())
+        .setDefaultPort(consul.port())
+        .setSsl("https".equals(consul.scheme()))
+        .setConnectTimeout(5_000)
+        .setIdleTimeout(30));
+    for (Registration r : registrations) register(r, 0);
+    if (!registrations.isEmpty()) vertx.setPeriodic(reconcileMillis, reconcileMillis, t -> reconcile());
+    // Start-up does not wait for Consul: discovery keeps routing on what Consul reports meanwhile.
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopped = true;
+    client.close();
+    return Future.succeededFuture();
+  }
+
+  private void register(Registration r, int failures) {
+    if (stopped) return;
+    request(HttpMethod.PUT, "/v1/agent/service/register")
+        .sendJsonObject(r.toConsulJson())
+        .expecting(HttpResponseExpectation.SC_OK)
+        .onSuccess(ok -> LOG.info("registered {} in Consul as '{}' (check {} every {})",
+            r.id(), r.service(), r.checkUrl(), r.interval()))
+        .onFailure(err -> {
+          if (failures == 0) {
+            LOG.warn("registering {} in Consul failed, retrying with backoff: {}", r.id(), err.getMessage());
+          }
+          vertx.setTimer(BACKOFF.delayMillis(failures + 1, ThreadLocalRandom.current()::nextDouble),
+              t -> register(r, failures + 1));
+        });
+  }
+
+  /** Re-registers configured Pushgateways that Consul has dropped. */
+  private void reconcile() {
+    if (stopped) return;
+    HttpRequest<Buffer> list = request(HttpMethod.GET, "/v1/health/service/" + consul.service());
+    if (!consul.datacenter().isEmpty()) list.addQueryParam("dc", consul.datacenter());
+    list.send()
+        .expecting(HttpResponseExpectation.SC_OK)
+        .map(HttpResponse::bodyAsJsonArray)
+        .onSuccess(entries -> {
+          Set<String> known = ids(entries);
+          for (Registration r : registrations) {
+            if (!known.contains(r.id())) {
+              LOG.info("{} is no longer registered in Consul (deregistered while critical): registering it again", r.id());
+              register(r, 0);
+            }
+          }
+        });
+    // A failure here is the discovery loop's to report; the next period tries again.
+  }
+
+  private HttpRequest<Buffer> request(HttpMethod method, String uri) {
+    HttpRequest<Buffer> req = client.request(method, uri);
+    if (!consul.token().isEmpty()) req.putHeader("X-Consul-Token", consul.token());
+    return req;
+  }
+
+  private static Set<String> ids(JsonArray entries) {
+    Set<String> ids = new HashSet<>();
+    for (int i = 0; i < entries.size(); i++) {
+      var service = entries.getJsonObject(i).getJsonObject("Service");
+      if (service != null) ids.add(service.getString("ID"));
+    }
+    return ids;
+  }
+}

@@ -1,0 +1,126 @@
+package io.pushring.router;
+
+import io.pushring.key.GroupingKey;
+import io.pushring.key.GroupingKeyParser;
+import io.pushring.key.InvalidPushPathException;
+import io.pushring.ring.Member;
+import io.pushring.ring.Ring;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Everything that is not a push: health, readiness and the JSON debugging API. Answers use the
+ * Prometheus API envelope ({@code {"status":"success","data":...}}) operators already know.
+ */
+final class ApiRoutes {
+  private ApiRoutes() {}
+
+  static Router create(Vertx vertx, Supplier<RoutingTable> table, PushHandler push) {
+    Router router = Router.router(vertx);
+    router.get("/-/healthy").handler(ctx -> PushHandler.text(ctx.response(), 200, "OK"));
+    router.get("/-/ready").handler(ctx -> {
+      if (table.get().hasMembers()) PushHandler.text(ctx.response(), 200, "OK");
+      else PushHandler.text(ctx.response(), 503, "not ready: no Pushgateway in the ring");
+    });
+    router.get("/api/v1/route").handler(ctx -> route(ctx, table.get()));
+    router.get("/api/v1/ring").handler(ctx -> success(ctx, ringJson(table.get())));
+    router.get("/").handler(ctx -> PushHandler.text(ctx.response(), 200, index()));
+    // Go decodes the whole path before routing: /metric%73/job/x is a push to the Pushgateway too.
+    router.route().last().handler(ctx -> {
+      if (ctx.request().path().indexOf('%') >= 0) push.handle(ctx.request());
+      else PushHandler.text(ctx.response(), 404, "404 page not found");
+    });
+    return router;
+  }
+
+  private static void route(RoutingContext ctx, RoutingTable current) {
+    String path = ctx.queryParams().get("path");
+    if (path == null || path.isEmpty()) {
+      error(ctx, 400, "query parameter 'path' is required, e.g. /api/v1/route?path=/metrics/job/x");
+      return;
+    }
+    // The parameter is the push path as a client would send it (still percent-encoded); any query is
+    // not part of the grouping key.
+    int q = path.indexOf('?');
+    String rawPath = q < 0 ? path : path.substring(0, q);
+    String rawQuery = q < 0 ? null : path.substring(q + 1);
+    GroupingKey key;
+    try {
+      key = GroupingKeyParser.parse(rawPath);
+    } catch (InvalidPushPathException bad) {
+      error(ctx, bad.status(), bad.getMessage());
+      return;
+    }
+    JsonObject labels = new JsonObject();
+    for (Map.Entry<String, byte[]> e : key.labels().entrySet()) {
+      labels.put(e.getKey(), new String(e.getValue(), StandardCharsets.UTF_8));
+    }
+    JsonObject data = new JsonObject()
+        .put("path", rawPath)
+        .put("key", key.printable())
+        .put("labels", labels)
+        .put("ringVersion", current.version());
+    Ring ring = current.ring();
+    if (ring != null) {
+      data.put("placement", ring.placement().configName())
+          .put("hash", Long.toHexString(ring.placement().hash(key)));
+    }
+    Member owner = current.hasMembers() ? ring.route(key) : null;
+    if (owner == null) {
+      data.putNull("member").putNull("location");
+    } else {
+      data.put("member", new JsonObject().put("id", owner.id()).put("address", owner.address()))
+          .put("location", PushHandler.location(current.baseUrl(owner), rawPath, rawQuery));
+    }
+    success(ctx, data);
+  }
+
+  static JsonObject ringJson(RoutingTable current) {
+    Ring ring = current.ring();
+    JsonArray members = new JsonArray();
+    JsonObject data = new JsonObject()
+        .put("version", current.version())
+        .put("since", current.since().toString())
+        .put("ageSeconds", Duration.between(current.since(), Instant.now()).toMillis() / 1000.0);
+    if (ring != null) {
+      double[] shares = ring.shares();
+      for (int i = 0; i < ring.members().size(); i++) {
+        Member m = ring.members().get(i);
+        members.add(new JsonObject()
+            .put("id", m.id())
+            .put("address", m.address())
+            .put("url", current.baseUrl(m))
+            .put("share", shares[i]));
+      }
+      data.put("placement", ring.placement().configName()).put("fingerprint", ring.fingerprint());
+    }
+    return data.put("size", members.size()).put("members", members);
+  }
+
+  private static void success(RoutingContext ctx, JsonObject data) {
+    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end(new JsonObject().put("status", "success").put("data", data).encode());
+  }
+
+  private static void error(RoutingContext ctx, int status, String message) {
+    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end(new JsonObject().put("status", "error").put("errorType", "bad_data").put("error", message).encode());
+  }
+
+  private static String index() {
+    return String.join("\n",
+        "pushring: push to /metrics/job/<job>{/<label>/<value>} as to a Pushgateway.",
+        "GET /api/v1/ring              the current ring: members, shares, version",
+        "GET /api/v1/route?path=PATH   where a push path goes, and its canonical key",
+        "GET /-/healthy, /-/ready      liveness; readiness = the ring has a member");
+  }
+}

@@ -1,0 +1,93 @@
+package io.pushring.router;
+
+import io.pushring.key.GroupingKey;
+import io.pushring.key.GroupingKeyParser;
+import io.pushring.key.InvalidPushPathException;
+import io.pushring.ring.Member;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.function.Supplier;
+
+/**
+ * The hot path: a request on {@code /metrics/job...}. Parses the grouping key from the raw path,
+ * looks the owner up in the current ring and answers. No logging, no blocking, and nothing
+ * allocated beyond the key and the {@code Location} string.
+ */
+final class PushHandler implements Handler<HttpServerRequest> {
+  static final CharSequence TEXT_PLAIN = HttpHeaders.createOptimized("text/plain; charset=utf-8");
+  private static final CharSequence NOSNIFF = HttpHeaders.createOptimized("nosniff");
+  private static final CharSequence X_CONTENT_TYPE_OPTIONS = HttpHeaders.createOptimized("X-Content-Type-Options");
+  private static final CharSequence ALLOWED = HttpHeaders.createOptimized("GET, PUT, POST, DELETE");
+  private static final CharSequence RETRY_AFTER = HttpHeaders.createOptimized("Retry-After");
+
+  private final Supplier<RoutingTable> table;
+  private final int redirectStatus;
+  private final CharSequence retryAfterSeconds;
+
+  PushHandler(Supplier<RoutingTable> table, RouterOptions options) {
+    this.table = table;
+    this.redirectStatus = options.redirectStatus();
+    this.retryAfterSeconds = HttpHeaders.createOptimized(options.retryAfterSeconds());
+  }
+
+  /**
+   * Does this raw path belong to the push API? The Pushgateway percent-decodes the whole path before
+   * routing, so {@code /metrics%2Fjob/x} is a push too: everything under the {@code /metrics} prefix
+   * but {@code /metrics} itself goes to the parser, which rejects what is not a push route.
+   */
+  static boolean isPushPath(String rawPath) {
+    return rawPath.length() > 8 && rawPath.startsWith("/metrics");
+  }
+
+  @Override
+  public void handle(HttpServerRequest req) {
+    HttpMethod method = req.method();
+    boolean lookupOnly = method == HttpMethod.GET;
+    if (!lookupOnly && method != HttpMethod.PUT && method != HttpMethod.POST && method != HttpMethod.DELETE) {
+      req.response().putHeader(HttpHeaders.ALLOW, ALLOWED);
+      text(req.response(), 405, "Method Not Allowed");
+      return;
+    }
+    String path = req.path();
+    GroupingKey key;
+    try {
+      key = GroupingKeyParser.parse(path);
+    } catch (InvalidPushPathException bad) {
+      text(req.response(), bad.status(), bad.getMessage());
+      return;
+    }
+    RoutingTable current = table.get();
+    Member owner = current.hasMembers() ? current.ring().route(key) : null;
+    if (owner == null) {
+      req.response().putHeader(RETRY_AFTER, retryAfterSeconds);
+      text(req.response(), 503, "no healthy Pushgateway in the ring; retry later");
+      return;
+    }
+    String location = location(current.baseUrl(owner), path, req.query());
+    if (lookupOnly) {
+      // What dynamic-sharding answers to a GET: where the push would go, for debugging.
+      text(req.response(), 200, "nextUrl:" + location);
+      return;
+    }
+    req.response()
+        .setStatusCode(redirectStatus)
+        .putHeader(HttpHeaders.LOCATION, location)
+        .end();
+  }
+
+  /** The owner's base URL + the path exactly as received (still percent-encoded) + the original query. */
+  static String location(String baseUrl, String rawPath, String rawQuery) {
+    return rawQuery == null ? baseUrl + rawPath : baseUrl + rawPath + '?' + rawQuery;
+  }
+
+  /** A plain-text answer the way Go's http.Error writes one: text/plain, nosniff, trailing newline. */
+  static void text(HttpServerResponse response, int status, String message) {
+    response.setStatusCode(status)
+        .putHeader(HttpHeaders.CONTENT_TYPE, TEXT_PLAIN)
+        .putHeader(X_CONTENT_TYPE_OPTIONS, NOSNIFF)
+        .end(message + "\n");
+  }
+}

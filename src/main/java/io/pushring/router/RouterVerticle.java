@@ -1,0 +1,77 @@
+package io.pushring.router;
+
+import io.pushring.config.PushringConfig;
+import io.pushring.discovery.RingPublisher;
+import io.pushring.ring.Ring;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The router: one instance per event loop, all sharing one listening port. Each instance keeps its
+ * own reference to the current {@link RoutingTable}, read from the LocalMap at start and replaced
+ * when a new ring is announced on the event bus; only this instance's event loop touches it.
+ */
+public final class RouterVerticle extends VerticleBase {
+  /** How long SIGTERM waits for requests in flight before closing connections. */
+  static final long DRAIN_SECONDS = 10;
+
+  private final RouterOptions options;
+  private RoutingTable table = RoutingTable.none();
+  private HttpServer server;
+
+  public RouterVerticle(PushringConfig config) {
+    this.options = RouterOptions.from(config);
+  }
+
+  @Override
+  public Future<?> start() {
+    PushHandler push = new PushHandler(this::table, options);
+    Router api = ApiRoutes.create(vertx, this::table, push);
+    server = vertx.createHttpServer(serverOptions())
+        .requestHandler(req -> {
+          if (PushHandler.isPushPath(req.path())) push.handle(req);
+          else api.handle(req);
+        });
+    return vertx.eventBus().<Ring>localConsumer(RingPublisher.ADDRESS, msg -> use(msg.body()))
+        .completion()
+        // Read the map only once the consumer is registered, so no announcement falls in between.
+        .compose(registered -> {
+          use(RingPublisher.current(vertx));
+          return server.listen(options.port(), options.host());
+        });
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.shutdown(DRAIN_SECONDS, TimeUnit.SECONDS);
+  }
+
+  /** The port actually bound (useful with port 0). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private RoutingTable table() {
+    return table;
+  }
+
+  private void use(Ring ring) {
+    // Rings only move forward: a map read may already hold what a queued announcement repeats.
+    if (ring != null && (table.ring() == null || ring.version() > table.version())) {
+      table = RoutingTable.of(ring, options.memberScheme());
+    }
+  }
+
+  private static HttpServerOptions serverOptions() {
+    return new HttpServerOptions()
+        // Go's server (and so the Pushgateway) accepts request lines up to 1 MiB; so do we, or long
+        // but valid grouping keys would get 414 here and 2xx there.
+        .setMaxInitialLineLength(1 << 20)
+        .setTcpNoDelay(true)
+        .setReuseAddress(true);
+  }
+}

@@ -1,0 +1,32 @@
+# Shared shell helpers for the Makefile's targets. Sourced, not executed.
+
+# need_pkg BINARY PACKAGE: install a Debian package when its binary is missing (one apt-get update per run).
+need_pkg() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  if [ -z "${PUSHRING_APT_UPDATED:-}" ]; then
+    echo ">> apt-get update (to install $2)" >&2
+    $sudo apt-get update -qq >&2 || return 1
+    PUSHRING_APT_UPDATED=1
+  fi
+  echo ">> apt-get install -y $2" >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$2" >&2
+}
+
+# free_port [START]: the first loopback port at or above START (default: random in 20000-29999)
+# on which nothing listens. A probe, not a reservation: the caller binds it right away.
+free_port() {
+  local p=${1:-$((20000 + RANDOM % 10000))}
+  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+  echo "$p"
+}
+
+# wait_http URL SECONDS: poll until URL answers 200.
+wait_http() {
+  local url=$1 deadline=$((SECONDS + $2))
+  until curl -fsS -o /dev/null "$url" 2>/dev/null; do
+    [ "$SECONDS" -lt "$deadline" ] || { echo "timed out waiting for $url" >&2; return 1; }
+    sleep 0.2
+  done
+}
