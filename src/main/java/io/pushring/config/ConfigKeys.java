@@ -1,0 +1,201 @@
+package io.pushring.config;
+
+import static io.pushring.config.ValueType.bool;
+import static io.pushring.config.ValueType.choice;
+import static io.pushring.config.ValueType.duration;
+import static io.pushring.config.ValueType.integer;
+import static io.pushring.config.ValueType.list;
+import static io.pushring.config.ValueType.oneOf;
+import static io.pushring.config.ValueType.string;
+
+import io.pushring.config.PushringConfig.DiscoveryMode;
+import io.pushring.config.PushringConfig.RouterMode;
+import io.pushring.ring.Placement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * THE table of configuration keys. Adding a key is one {@link #key} line here, plus the record
+ * field it feeds in {@link PushringConfig} and {@link ConfigLoader}; defaults, conversion,
+ * validation, environment names and the documentation check all derive from this table.
+ */
+public final class ConfigKeys {
+  /** Every environment variable starting with this must name a key. */
+  public static final String ENV_PREFIX = "PUSHRING_";
+  /** Reserved for the test suite (e.g. {@code PUSHRING_TEST_BUILD_DIR}); never read as configuration. */
+  public static final String TEST_ENV_PREFIX = "PUSHRING_TEST_";
+
+  /**
+   * Router modes that exist in the code. The others parse but are refused as not implemented yet:
+   * enabling one is adding it here.
+   */
+  static final Set<RouterMode> IMPLEMENTED_ROUTER_MODES = EnumSet.of(RouterMode.REDIRECT);
+
+  private static final Pattern SERVICE_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
+
+  // Must precede the keys: key() appends to it during class initialisation.
+  private static final List<ConfigKey<?>> TABLE = new ArrayList<>();
+
+  // ---- http ----
+  public static final ConfigKey<String> HTTP_HOST = key("http.host",
+      string(Hosts::isHost, "a host name or IP address"), "0.0.0.0",
+      "address the HTTP server binds; 0.0.0.0 = every IPv4 interface, :: = every interface");
+  public static final ConfigKey<Integer> HTTP_PORT = key("http.port", integer(0, 65535), 9292,
+      "port the HTTP server listens on, 0..65535 (0 = any free port, for tests)");
+
+  // ---- router ----
+  public static final ConfigKey<RouterMode> ROUTER_MODE = key("router.mode",
+      choice(ConfigKeys::name, RouterMode.values())
+          .check(IMPLEMENTED_ROUTER_MODES::contains, m -> "'" + name(m) + "' is not implemented yet"),
+      RouterMode.REDIRECT,
+      "auto | redirect | proxy: answer pushes with a redirect or proxy them (only redirect is implemented yet)");
+  public static final ConfigKey<Integer> ROUTER_REDIRECT_STATUS = key("router.redirect-status", oneOf(307, 308), 307,
+      "307 | 308: status of the redirect; both make clients repeat the method and body");
+  public static final ConfigKey<Integer> ROUTER_INSTANCES = key("router.instances", integer(0, 256), 0,
+      "router verticles, 0..256; 0 = one per core");
+  public static final ConfigKey<Duration> ROUTER_RETRY_AFTER = key("router.retry-after",
+      duration(Duration.ofSeconds(1), Duration.ofHours(1))
+          .check(d -> d.toMillis() % 1000 == 0, d -> "must be whole seconds (sent as Retry-After), got " + Durations.format(d)),
+      Duration.ofSeconds(5),
+      "Retry-After of the 503 answered when no Pushgateway is healthy, whole seconds, 1s..1h");
+
+  // ---- placement ----
+  public static final ConfigKey<Placement> PLACEMENT_KEY = key("placement.key",
+      choice(Placement::configName, Placement.values()), Placement.GROUPING_KEY,
+      "grouping-key | dynamic-sharding: what is hashed (dynamic-sharding = bit-compatible with ning1875/dynamic-sharding)");
+
+  // ---- discovery ----
+  public static final ConfigKey<DiscoveryMode> DISCOVERY_MODE = key("discovery.mode",
+      choice(ConfigKeys::name, DiscoveryMode.values()), DiscoveryMode.CONSUL,
+      "consul | static: take the ring from Consul's passing instances, or from discovery.static-members");
+  public static final ConfigKey<List<String>> DISCOVERY_STATIC_MEMBERS = key("discovery.static-members",
+      list(string(s -> Hosts.isHostPort(s, false), "host:port with a port between 1 and 65535")), List.of(),
+      "host:port list, the ring when discovery.mode is static (required then)");
+
+  // ---- consul ----
+  public static final ConfigKey<String> CONSUL_ADDRESS = key("consul.address",
+      string(s -> Hosts.isHostPort(s, false), "host:port"), "127.0.0.1:8500",
+      "host:port of the Consul agent");
+  public static final ConfigKey<String> CONSUL_SCHEME = key("consul.scheme", choice("http", "https"), "http",
+      "http | https");
+  public static final ConfigKey<String> CONSUL_TOKEN = key("consul.token", string(), "",
+      "ACL token sent to Consul; empty = none");
+  public static final ConfigKey<String> CONSUL_DATACENTER = key("consul.datacenter", string(), "",
+      "datacenter to query; empty = the agent's own");
+  public static final ConfigKey<String> CONSUL_SERVICE = key("consul.service",
+      string(s -> SERVICE_NAME.matcher(s).matches(), "a service name of letters, digits, '-', '_' or '.'"), "pushgateway",
+      "Consul service name of the Pushgateways (registered and watched)");
+  public static final ConfigKey<Duration> CONSUL_WAIT = key("consul.wait",
+      duration(Duration.ofSeconds(1), Duration.ofMinutes(10)), Duration.ofSeconds(30),
+      "longest wait of one blocking health query, 1s..10m (Consul's maximum)");
+
+  // ---- pushgateways (what the registrar registers) ----
+  public static final ConfigKey<Boolean> PUSHGATEWAYS_REGISTER = key("pushgateways.register", bool(), true,
+      "true | false: register pushgateways.servers in Consul at start");
+  public static final ConfigKey<String> PUSHGATEWAYS_SCHEME = key("pushgateways.scheme", choice("http", "https"), "http",
+      "http | https: scheme of the redirect targets and of the health check");
+  public static final ConfigKey<Integer> PUSHGATEWAYS_PORT = key("pushgateways.port", integer(1, 65535), 9091,
+      "port of a server listed without one, 1..65535");
+  public static final ConfigKey<List<String>> PUSHGATEWAYS_SERVERS = key("pushgateways.servers",
+      list(string(s -> Hosts.isHostPort(s, true), "host or host:port")), List.of(),
+      "host or host:port list of the Pushgateways to register");
+  public static final ConfigKey<String> CHECK_PATH = key("pushgateways.check.path",
+      string(s -> s.startsWith("/"), "a path starting with /"), "/-/healthy",
+      "HTTP path of the Consul health check");
+  public static final ConfigKey<Duration> CHECK_INTERVAL = key("pushgateways.check.interval",
+      duration(Duration.ofSeconds(1), Duration.ofHours(1)), Duration.ofSeconds(5),
+      "how often Consul runs the check, 1s..1h");
+  public static final ConfigKey<Duration> CHECK_TIMEOUT = key("pushgateways.check.timeout",
+      duration(Duration.ofMillis(1), Duration.ofHours(1)), Duration.ofSeconds(2),
+      "timeout of one check, shorter than the interval");
+  public static final ConfigKey<Duration> CHECK_DEREGISTER_AFTER = key("pushgateways.check.deregister-after",
+      duration(Duration.ofMinutes(1), null), Duration.ofMinutes(1),
+      "Consul removes a service critical for this long, at least 1m (Consul's minimum)");
+
+  // ---- tap ----
+  public static final ConfigKey<Boolean> TAP_ENABLED = key("tap.enabled", bool(), true,
+      "true | false: publish routing decisions for /api/v1/tap and the status page");
+
+  // Must follow the keys.
+  private static final List<ConfigKey<?>> ALL = List.copyOf(TABLE);
+  private static final Map<String, ConfigKey<?>> BY_PATH = index(ConfigKey::path);
+  private static final Map<String, ConfigKey<?>> BY_ENV = index(ConfigKey::envName);
+  private static final Set<String> SECTIONS = sections();
+
+  /** Rules spanning two keys; each names the key reported when it fails. */
+  record Rule(ConfigKey<?> key, Function<Resolved, String> problem) {}
+
+  static final List<Rule> RULES = List.of(
+      new Rule(DISCOVERY_STATIC_MEMBERS, v -> v.get(DISCOVERY_MODE) == DiscoveryMode.STATIC
+          && v.get(DISCOVERY_STATIC_MEMBERS).isEmpty()
+          ? "must list at least one host:port when discovery.mode is static" : null),
+      new Rule(CHECK_TIMEOUT, v -> v.get(CHECK_TIMEOUT).compareTo(v.get(CHECK_INTERVAL)) >= 0
+          ? "must be shorter than pushgateways.check.interval (" + Durations.format(v.get(CHECK_INTERVAL))
+              + "), got " + Durations.format(v.get(CHECK_TIMEOUT)) : null));
+
+  private ConfigKeys() {}
+
+  /** Every key, in the order of {@code pushring.yaml}. */
+  public static List<ConfigKey<?>> all() { return ALL; }
+
+  static ConfigKey<?> byPath(String path) { return BY_PATH.get(path); }
+
+  static ConfigKey<?> byEnvName(String name) { return BY_ENV.get(name); }
+
+  /** Dotted paths of the mappings that hold keys: {@code http}, {@code pushgateways.check}, ... */
+  static boolean isSection(String path) { return SECTIONS.contains(path); }
+
+  /** Known names directly under {@code section} ("" = top level), for did-you-mean hints. */
+  static List<String> children(String section) {
+    String prefix = section.isEmpty() ? "" : section + ".";
+    Set<String> out = new LinkedHashSet<>();
+    for (ConfigKey<?> k : ALL) {
+      if (!k.path().startsWith(prefix)) continue;
+      String rest = k.path().substring(prefix.length());
+      int dot = rest.indexOf('.');
+      out.add(prefix + (dot < 0 ? rest : rest.substring(0, dot)));
+    }
+    return List.copyOf(out);
+  }
+
+  static Set<String> envNames() { return BY_ENV.keySet(); }
+
+  private static <T> ConfigKey<T> key(String path, ValueType<T> type, T defaultValue, String doc) {
+    ConfigKey<T> k = new ConfigKey<>(path, type, defaultValue, doc);
+    TABLE.add(k);
+    return k;
+  }
+
+  private static String name(Enum<?> e) { return e.name().toLowerCase(Locale.ROOT); }
+
+  private static Map<String, ConfigKey<?>> index(Function<ConfigKey<?>, String> by) {
+    Map<String, ConfigKey<?>> m = new LinkedHashMap<>();
+    for (ConfigKey<?> k : ALL) {
+      if (m.put(by.apply(k), k) != null) throw new IllegalStateException("two config keys map to " + by.apply(k));
+      if (k.envName().startsWith(TEST_ENV_PREFIX)) throw new IllegalStateException(k + " collides with " + TEST_ENV_PREFIX);
+    }
+    return Map.copyOf(m);
+  }
+
+  private static Set<String> sections() {
+    Set<String> s = new HashSet<>();
+    for (ConfigKey<?> k : ALL) {
+      String p = k.path();
+      for (int dot = p.indexOf('.'); dot > 0; dot = p.indexOf('.', dot + 1)) s.add(p.substring(0, dot));
+    }
+    for (String section : s) {
+      if (BY_PATH.containsKey(section)) throw new IllegalStateException(section + " is both a key and a section");
+    }
+    return Set.copyOf(s);
+  }
+}

@@ -1,0 +1,121 @@
+package io.pushring.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class ConfigKeysTest {
+  static final Path SHIPPED = Path.of("conf", "pushring.yaml");
+
+  /** Context valid in every case: static members are allowed (and ignored) in consul mode. */
+  private static final Map<String, String> BASE_ENV = Map.of("PUSHRING_DISCOVERY_STATIC_MEMBERS", "10.0.0.1:9091");
+
+  private record Probe(String envValue, Function<PushringConfig, Object> field) {}
+
+  /**
+   * For each key: a non-default value, and the record field it must land in. Written out by hand
+   * on purpose, so that a key wired to the wrong field (or to none) fails here.
+   */
+  private static final Map<String, Probe> PROBES = probes();
+
+  private static Map<String, Probe> probes() {
+    Map<String, Probe> m = new LinkedHashMap<>();
+    m.put("http.host", new Probe("127.0.0.1", c -> c.http().host()));
+    m.put("http.port", new Probe("1234", c -> c.http().port()));
+    m.put("router.redirect-status", new Probe("308", c -> c.router().redirectStatus()));
+    m.put("router.instances", new Probe("3", c -> c.router().instances()));
+    m.put("router.retry-after", new Probe("7s", c -> c.router().retryAfter()));
+    m.put("placement.key", new Probe("dynamic-sharding", c -> c.placement().key()));
+    m.put("discovery.mode", new Probe("static", c -> c.discovery().mode()));
+    m.put("discovery.static-members", new Probe("10.0.0.2:9091,10.0.0.3:9091", c -> c.discovery().staticMembers()));
+    m.put("consul.address", new Probe("consul:8501", c -> c.consul().address()));
+    m.put("consul.scheme", new Probe("https", c -> c.consul().scheme()));
+    m.put("consul.token", new Probe("tok", c -> c.consul().token()));
+    m.put("consul.datacenter", new Probe("dc9", c -> c.consul().datacenter()));
+    m.put("consul.service", new Probe("pgw", c -> c.consul().service()));
+    m.put("consul.wait", new Probe("45s", c -> c.consul().blockingWait()));
+    m.put("pushgateways.register", new Probe("false", c -> c.pushgateways().register()));
+    m.put("pushgateways.scheme", new Probe("https", c -> c.pushgateways().scheme()));
+    m.put("pushgateways.port", new Probe("9099", c -> c.pushgateways().port()));
+    m.put("pushgateways.servers", new Probe("a,b:1", c -> c.pushgateways().servers()));
+    m.put("pushgateways.check.path", new Probe("/ready", c -> c.pushgateways().check().path()));
+    m.put("pushgateways.check.interval", new Probe("9s", c -> c.pushgateways().check().interval()));
+    m.put("pushgateways.check.timeout", new Probe("3s", c -> c.pushgateways().check().timeout()));
+    m.put("pushgateways.check.deregister-after", new Probe("5m", c -> c.pushgateways().check().deregisterAfter()));
+    m.put("tap.enabled", new Probe("false", c -> c.tap().enabled()));
+    return m;
+  }
+
+  @Test
+  void everyKeyLandsInItsOwnRecordField() {
+    PushringConfig base = ConfigLoader.load(Map.of(), BASE_ENV);
+    for (ConfigKey<?> key : ConfigKeys.all()) {
+      if (key == ConfigKeys.ROUTER_MODE) {
+        // One implemented mode: nothing else to set yet. Enabling a second one must add a probe.
+        assertThat(ConfigKeys.IMPLEMENTED_ROUTER_MODES).containsExactly(PushringConfig.RouterMode.REDIRECT);
+        assertThat(base.router().mode()).isEqualTo(key.defaultValue());
+        continue;
+      }
+      Probe probe = PROBES.get(key.path());
+      assertThat(probe).as("a probe for %s", key).isNotNull();
+      Object expected = key.fromEnv(probe.envValue());
+      Map<String, String> env = new HashMap<>(BASE_ENV);
+      env.put(key.envName(), probe.envValue());
+      PushringConfig changed = ConfigLoader.load(Map.of(), env);
+      Object baseValue = BASE_ENV.containsKey(key.envName()) ? key.fromEnv(BASE_ENV.get(key.envName())) : key.defaultValue();
+      assertThat(probe.field().apply(base)).as("%s before", key).isEqualTo(baseValue);
+      assertThat(expected).as("probe value of %s differs from the base", key).isNotEqualTo(baseValue);
+      assertThat(probe.field().apply(changed)).as("%s override", key).isEqualTo(expected);
+    }
+    assertThat(PROBES.keySet()).allMatch(p -> ConfigKeys.byPath(p) != null, "probes name known keys");
+  }
+
+  @Test
+  void environmentNamesFollowTheRule() {
+    assertThat(ConfigKeys.all()).hasSize(24);
+    assertThat(ConfigKeys.ROUTER_REDIRECT_STATUS.envName()).isEqualTo("PUSHRING_ROUTER_REDIRECT_STATUS");
+    assertThat(ConfigKeys.CHECK_DEREGISTER_AFTER.envName()).isEqualTo("PUSHRING_PUSHGATEWAYS_CHECK_DEREGISTER_AFTER");
+    for (ConfigKey<?> k : ConfigKeys.all()) {
+      assertThat(k.envName()).matches("PUSHRING_[A-Z0-9_]+").doesNotStartWith(ConfigKeys.TEST_ENV_PREFIX);
+      assertThat(k.doc()).isNotBlank().doesNotContain("\n");
+      assertThat(ConfigKeys.byEnvName(k.envName())).isSameAs(k);
+      assertThat(ConfigKeys.byPath(k.path())).isSameAs(k);
+    }
+    assertThat(ConfigKeys.all().stream().map(ConfigKey::defaultText))
+        .contains("0.0.0.0", "9292", "redirect", "307", "5s", "[]", "\"\"", "30s", "/-/healthy", "1m", "true");
+  }
+
+  @Test
+  void shippedFileStatesTheDefaults() throws IOException {
+    Map<String, Object> tree = Trees.yaml(Files.readString(SHIPPED));
+    assertThat(ConfigLoader.load(tree, Map.of())).isEqualTo(ConfigLoader.load(Map.of(), Map.of()));
+  }
+
+  @Test
+  void shippedFileListsEveryKeyExplicitlyWithItsDefaultAndAComment() throws IOException {
+    String text = Files.readString(SHIPPED);
+    Map<String, Object> tree = Trees.yaml(text);
+    for (ConfigKey<?> key : ConfigKeys.all()) {
+      Object node = tree;
+      for (String segment : key.path().split("\\.")) {
+        assertThat(node).as("%s: the section above it", key).isInstanceOf(Map.class);
+        assertThat(((Map<?, ?>) node).containsKey(segment)).as("%s is written in %s", key, SHIPPED).isTrue();
+        node = ((Map<?, ?>) node).get(segment);
+      }
+      String leaf = key.path().substring(key.path().lastIndexOf('.') + 1);
+      Pattern line = Pattern.compile("(?m)^\\s+" + Pattern.quote(leaf) + ":\\s+" + Pattern.quote(key.defaultText())
+          + "\\s+#\\s*\\S.*$");
+      assertThat(line.matcher(text).find()).as("%s: a line '%s: %s  # comment'", key, leaf, key.defaultText()).isTrue();
+    }
+    assertThat(text).contains(ConfigKeys.TEST_ENV_PREFIX).contains("PUSHRING_HTTP_PORT=")
+        .contains("PUSHRING_DISCOVERY_STATIC_MEMBERS=");
+  }
+}
