@@ -23,9 +23,8 @@ public final class Pushring {
     CommandLine cli;
     try {
       cli = CommandLine.parse(args);
-    } catch (IllegalArgumentException e) {
+    } catch (ConfigException e) {
       System.err.println("pushring: " + e.getMessage());
-      System.err.println(CommandLine.USAGE);
       System.exit(2);
       return;
     }
@@ -37,7 +36,7 @@ public final class Pushring {
     Vertx vertx = Vertx.vertx();
     PushringConfig config;
     try {
-      config = ConfigReader.read(vertx, cli.configFile(), System.getenv()).await();
+      config = ConfigReader.read(vertx, cli, System.getenv()).await();
     } catch (ConfigException e) {
       System.err.println("pushring: config: " + e.getMessage());
       vertx.close();

@@ -81,6 +81,9 @@ public final class ConfigKeys {
   public static final ConfigKey<List<String>> DISCOVERY_STATIC_MEMBERS = key("discovery.static-members",
       list(string(s -> Hosts.isHostPort(s, false), "host:port with a port between 1 and 65535")), List.of(),
       "host:port list, the ring when discovery.mode is static (required then)");
+  public static final ConfigKey<PushringConfig.OnEmpty> DISCOVERY_ON_EMPTY = key("discovery.on-empty",
+      choice(ConfigKeys::name, PushringConfig.OnEmpty.values()), PushringConfig.OnEmpty.KEEP_LAST,
+      "keep-last | empty: when Consul reports no passing Pushgateway, keep routing on the last ring, or empty it (503s)");
 
   // ---- consul ----
   public static final ConfigKey<String> CONSUL_ADDRESS = key("consul.address",
@@ -109,6 +112,9 @@ public final class ConfigKeys {
   public static final ConfigKey<List<String>> PUSHGATEWAYS_SERVERS = key("pushgateways.servers",
       list(string(s -> Hosts.isHostPort(s, true), "host or host:port")), List.of(),
       "host or host:port list of the Pushgateways to register");
+  public static final ConfigKey<Duration> PUSHGATEWAYS_RECONCILE_INTERVAL = key("pushgateways.reconcile-interval",
+      duration(Duration.ofSeconds(1), Duration.ofHours(1)), Duration.ofSeconds(30),
+      "how often the registrar re-registers servers Consul has dropped, 1s..1h");
   public static final ConfigKey<String> CHECK_PATH = key("pushgateways.check.path",
       string(s -> s.startsWith("/"), "a path starting with /"), "/-/healthy",
       "HTTP path of the Consul health check");
@@ -176,7 +182,7 @@ public final class ConfigKeys {
     return k;
   }
 
-  private static String name(Enum<?> e) { return e.name().toLowerCase(Locale.ROOT); }
+  private static String name(Enum<?> e) { return e.name().toLowerCase(Locale.ROOT).replace('_', '-'); }
 
   private static Map<String, ConfigKey<?>> index(Function<ConfigKey<?>, String> by) {
     Map<String, ConfigKey<?>> m = new LinkedHashMap<>();

@@ -28,9 +28,14 @@ public record PushringConfig(
 
   public enum DiscoveryMode { CONSUL, STATIC }
 
+  /** What discovery does when Consul reports no passing Pushgateway at all. */
+  public enum OnEmpty { KEEP_LAST, EMPTY }
+
   /** {@code staticMembers}: {@code host:port} strings, validated. */
-  public record Discovery(DiscoveryMode mode, List<String> staticMembers) {
+  public record Discovery(DiscoveryMode mode, List<String> staticMembers, OnEmpty onEmpty) {
     public Discovery { staticMembers = List.copyOf(staticMembers); }
+
+    public boolean keepLastWhenEmpty() { return onEmpty == OnEmpty.KEEP_LAST; }
   }
 
   public record Consul(String address, String scheme, String token, String datacenter, String service, Duration blockingWait) {}
@@ -38,7 +43,8 @@ public record PushringConfig(
   public record Check(String path, Duration interval, Duration timeout, Duration deregisterAfter) {}
 
   /** {@code servers}: {@code host} or {@code host:port} strings, validated. */
-  public record Pushgateways(boolean register, String scheme, int port, List<String> servers, Check check) {
+  public record Pushgateways(boolean register, String scheme, int port, List<String> servers,
+                             Duration reconcileInterval, Check check) {
     public Pushgateways { servers = List.copyOf(servers); }
   }
 

@@ -36,6 +36,7 @@ class ConfigKeysTest {
     m.put("placement.key", new Probe("dynamic-sharding", c -> c.placement().key()));
     m.put("discovery.mode", new Probe("static", c -> c.discovery().mode()));
     m.put("discovery.static-members", new Probe("10.0.0.2:9091,10.0.0.3:9091", c -> c.discovery().staticMembers()));
+    m.put("discovery.on-empty", new Probe("empty", c -> c.discovery().onEmpty()));
     m.put("consul.address", new Probe("consul:8501", c -> c.consul().address()));
     m.put("consul.scheme", new Probe("https", c -> c.consul().scheme()));
     m.put("consul.token", new Probe("tok", c -> c.consul().token()));
@@ -46,6 +47,7 @@ class ConfigKeysTest {
     m.put("pushgateways.scheme", new Probe("https", c -> c.pushgateways().scheme()));
     m.put("pushgateways.port", new Probe("9099", c -> c.pushgateways().port()));
     m.put("pushgateways.servers", new Probe("a,b:1", c -> c.pushgateways().servers()));
+    m.put("pushgateways.reconcile-interval", new Probe("10s", c -> c.pushgateways().reconcileInterval()));
     m.put("pushgateways.check.path", new Probe("/ready", c -> c.pushgateways().check().path()));
     m.put("pushgateways.check.interval", new Probe("9s", c -> c.pushgateways().check().interval()));
     m.put("pushgateways.check.timeout", new Probe("3s", c -> c.pushgateways().check().timeout()));
@@ -80,7 +82,7 @@ class ConfigKeysTest {
 
   @Test
   void environmentNamesFollowTheRule() {
-    assertThat(ConfigKeys.all()).hasSize(24);
+    assertThat(ConfigKeys.all()).hasSize(26);
     assertThat(ConfigKeys.ROUTER_REDIRECT_STATUS.envName()).isEqualTo("PUSHRING_ROUTER_REDIRECT_STATUS");
     assertThat(ConfigKeys.CHECK_DEREGISTER_AFTER.envName()).isEqualTo("PUSHRING_PUSHGATEWAYS_CHECK_DEREGISTER_AFTER");
     for (ConfigKey<?> k : ConfigKeys.all()) {

@@ -42,10 +42,10 @@ class ConfigLoaderTest {
     assertThat(c.http()).isEqualTo(new PushringConfig.Http("0.0.0.0", 9292));
     assertThat(c.router()).isEqualTo(new PushringConfig.Router(RouterMode.REDIRECT, 307, 0, Duration.ofSeconds(5)));
     assertThat(c.placement().key()).isEqualTo(Placement.GROUPING_KEY);
-    assertThat(c.discovery()).isEqualTo(new PushringConfig.Discovery(DiscoveryMode.CONSUL, List.of()));
+    assertThat(c.discovery()).isEqualTo(new PushringConfig.Discovery(DiscoveryMode.CONSUL, List.of(), PushringConfig.OnEmpty.KEEP_LAST));
     assertThat(c.consul()).isEqualTo(
         new PushringConfig.Consul("127.0.0.1:8500", "http", "", "", "pushgateway", Duration.ofSeconds(30)));
-    assertThat(c.pushgateways()).isEqualTo(new PushringConfig.Pushgateways(true, "http", 9091, List.of(),
+    assertThat(c.pushgateways()).isEqualTo(new PushringConfig.Pushgateways(true, "http", 9091, List.of(), Duration.ofSeconds(30),
         new PushringConfig.Check("/-/healthy", Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofMinutes(1))));
     assertThat(c.tap().enabled()).isTrue();
     assertThat(ConfigLoader.load(null, null)).isEqualTo(c);
@@ -71,11 +71,11 @@ class ConfigLoaderTest {
     assertThat(c.router()).isEqualTo(new PushringConfig.Router(RouterMode.REDIRECT, 308, 4, Duration.ofSeconds(10)));
     assertThat(c.placement().key()).isEqualTo(Placement.DYNAMIC_SHARDING);
     assertThat(c.discovery()).isEqualTo(new PushringConfig.Discovery(DiscoveryMode.STATIC,
-        List.of("10.0.0.1:9091", "[::1]:9092", "pgw-3.example:9091")));
+        List.of("10.0.0.1:9091", "[::1]:9092", "pgw-3.example:9091"), PushringConfig.OnEmpty.KEEP_LAST));
     assertThat(c.consul()).isEqualTo(
         new PushringConfig.Consul("consul.service:8501", "https", "0123", "dc2", "pgw.v1", Duration.ofSeconds(90)));
     assertThat(c.pushgateways()).isEqualTo(new PushringConfig.Pushgateways(false, "https", 9092,
-        List.of("pgw1", "pgw2:9093", "[fe80::1]", "10.0.0.7"),
+        List.of("pgw1", "pgw2:9093", "[fe80::1]", "10.0.0.7"), Duration.ofSeconds(30),
         new PushringConfig.Check("/healthz", Duration.ofSeconds(10), Duration.ofMillis(500), Duration.ofMinutes(90))));
     assertThat(c.tap().enabled()).isFalse();
   }
@@ -221,7 +221,7 @@ class ConfigLoaderTest {
         "PUSHRING_DISCOVERY_STATIC_MEMBERS", "127.0.0.1:9091, 127.0.0.1:9092 ,[::1]:9093",
         "PUSHRING_PUSHGATEWAYS_SERVERS", "pgw1,pgw2:9092"));
     assertThat(c.discovery()).isEqualTo(new PushringConfig.Discovery(DiscoveryMode.STATIC,
-        List.of("127.0.0.1:9091", "127.0.0.1:9092", "[::1]:9093")));
+        List.of("127.0.0.1:9091", "127.0.0.1:9092", "[::1]:9093"), PushringConfig.OnEmpty.KEEP_LAST));
     assertThat(c.pushgateways().servers()).containsExactly("pgw1", "pgw2:9092");
   }
 

@@ -66,7 +66,8 @@ class ConfigReaderTest {
     PushringConfig c = await(ConfigReader.read(vertx, f, Map.of("PUSHRING_HTTP_PORT", "9393", "PATH", "/bin")));
     assertThat(c.http().port()).isEqualTo(9393);
     assertThat(c.discovery()).isEqualTo(
-        new PushringConfig.Discovery(DiscoveryMode.STATIC, List.of("127.0.0.1:9091", "127.0.0.1:9092")));
+        new PushringConfig.Discovery(DiscoveryMode.STATIC, List.of("127.0.0.1:9091", "127.0.0.1:9092"),
+            PushringConfig.OnEmpty.KEEP_LAST));
     assertThat(c.pushgateways().check().interval()).isEqualTo(Duration.ofSeconds(10));
     assertThat(c.pushgateways().check().timeout()).isEqualTo(Duration.ofSeconds(3));
   }
