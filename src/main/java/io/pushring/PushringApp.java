@@ -2,8 +2,10 @@ package io.pushring;
 
 import io.pushring.config.PushringConfig;
 import io.pushring.config.PushringConfig.DiscoveryMode;
+import io.pushring.discovery.ConsulDiscoveryVerticle;
 import io.pushring.discovery.RingPublisher;
 import io.pushring.discovery.StaticDiscoveryVerticle;
+import io.pushring.registrar.RegistrarVerticle;
 import io.pushring.router.RouterVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -30,7 +32,11 @@ public final class PushringApp {
     RingPublisher.registerCodec(vertx);
     AtomicReference<RouterVerticle> first = new AtomicReference<>();
     int instances = routerInstances(config);
-    return vertx.deployVerticle(discovery(config))
+    Future<String> registrar = registers(config)
+        ? vertx.deployVerticle(new RegistrarVerticle(config))
+        : Future.succeededFuture("");
+    return registrar
+        .compose(registrarId -> vertx.deployVerticle(discovery(config)))
         .compose(discoveryId -> vertx.deployVerticle(() -> {
           RouterVerticle router = new RouterVerticle(config);
           first.compareAndSet(null, router);
@@ -46,8 +52,16 @@ public final class PushringApp {
   }
 
   private static VerticleBase discovery(PushringConfig config) {
-    if (config.discovery().mode() == DiscoveryMode.STATIC) return new StaticDiscoveryVerticle(config);
-    throw new IllegalStateException("discovery.mode consul is not available in this build");
+    return config.discovery().mode() == DiscoveryMode.STATIC
+        ? new StaticDiscoveryVerticle(config)
+        : new ConsulDiscoveryVerticle(config);
+  }
+
+  /** The registrar runs in Consul mode when asked to and given servers to register. */
+  private static boolean registers(PushringConfig config) {
+    return config.discovery().mode() == DiscoveryMode.CONSUL
+        && config.pushgateways().register()
+        && !config.pushgateways().servers().isEmpty();
   }
 
   public Vertx vertx() { return vertx; }

@@ -32,6 +32,7 @@ public final class StaticDiscoveryVerticle extends VerticleBase {
   public Future<?> start() {
     Ring ring = Ring.build(placement, members(addresses), 1);
     RingPublisher.publish(vertx, ring);
+    DiscoveryStatus.publish(vertx, new DiscoveryStatus("static", "ok", System.currentTimeMillis(), 0, "", 0));
     LOG.info("ring v{} from static members: {} members {}", ring.version(), ring.members().size(), addresses);
     return Future.succeededFuture();
   }

@@ -1,5 +1,6 @@
 package io.pushring.router;
 
+import io.pushring.discovery.DiscoveryStatus;
 import io.pushring.key.GroupingKey;
 import io.pushring.key.GroupingKeyParser;
 import io.pushring.key.InvalidPushPathException;
@@ -32,7 +33,8 @@ final class ApiRoutes {
       else PushHandler.text(ctx.response(), 503, "not ready: no Pushgateway in the ring");
     });
     router.get("/api/v1/route").handler(ctx -> route(ctx, table.get()));
-    router.get("/api/v1/ring").handler(ctx -> success(ctx, ringJson(table.get())));
+    router.get("/api/v1/ring").handler(ctx ->
+        success(ctx, ringJson(table.get()).put("discovery", discoveryJson(DiscoveryStatus.current(vertx)))));
     router.get("/").handler(ctx -> PushHandler.text(ctx.response(), 200, index()));
     // Go decodes the whole path before routing: /metric%73/job/x is a push to the Pushgateway too.
     router.route().last().handler(ctx -> {
@@ -104,6 +106,23 @@ final class ApiRoutes {
       data.put("placement", ring.placement().configName()).put("fingerprint", ring.fingerprint());
     }
     return data.put("size", members.size()).put("members", members);
+  }
+
+  /** How fresh the ring is: a stale ring keeps routing (Consul away), and says so here. */
+  static JsonObject discoveryJson(DiscoveryStatus status) {
+    if (status == null) return new JsonObject().put("state", "starting").put("stale", true);
+    JsonObject json = new JsonObject()
+        .put("source", status.source())
+        .put("state", status.state())
+        .put("stale", status.stale())
+        .put("consecutiveFailures", status.consecutiveFailures())
+        .put("consulIndex", status.consulIndex());
+    if (status.lastSuccessMillis() > 0) {
+      json.put("lastSuccess", Instant.ofEpochMilli(status.lastSuccessMillis()).toString())
+          .put("lastSuccessAgeSeconds", (System.currentTimeMillis() - status.lastSuccessMillis()) / 1000.0);
+    }
+    if (!status.lastError().isEmpty()) json.put("lastError", status.lastError());
+    return json;
   }
 
   private static void success(RoutingContext ctx, JsonObject data) {
