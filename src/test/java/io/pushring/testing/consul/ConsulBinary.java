@@ -1,0 +1,175 @@
+package io.pushring.testing.consul;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A real {@code consul agent -dev} on free loopback ports, started from the {@code consul} found on
+ * PATH and stopped by PID. Dev mode keeps everything in memory: after {@link #restart()} (same
+ * ports) the agent has lost every registration, which is what a crashed dev agent does, not what a
+ * production agent with a data dir does. Tests that need state across an outage must re-register or
+ * use the in-repo server.
+ *
+ * <p>Flags (agent/config/flags.go): {@code -dev -bind 127.0.0.1 -client 127.0.0.1 -http-port P
+ * -dns-port -1 -grpc-port -1 -serf-lan-port P -serf-wan-port P -server-port P}, plus {@code
+ * -grpc-tls-port -1} from Consul 1.14 on (dev mode opens 8503 otherwise).
+ */
+final class ConsulBinary {
+  private static final Pattern VERSION = Pattern.compile("Consul v(\\d+)\\.(\\d+)");
+
+  private final Path executable;
+  private final List<String> command;
+  private final Path log;
+  private final int httpPort;
+  private Process process;
+
+  private ConsulBinary(Path executable, List<String> command, Path log, int httpPort) {
+    this.executable = executable;
+    this.command = command;
+    this.log = log;
+    this.httpPort = httpPort;
+  }
+
+  /** The {@code consul} executable on PATH, if any. */
+  static Optional<Path> onPath() {
+    String path = System.getenv("PATH");
+    if (path == null) {
+      return Optional.empty();
+    }
+    for (String dir : path.split(File.pathSeparator)) {
+      Path candidate = Path.of(dir, "consul");
+      if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+        return Optional.of(candidate);
+      }
+    }
+    return Optional.empty();
+  }
+
+  static ConsulBinary start(Path executable) {
+    try {
+      int http = freePort();
+      List<String> cmd = new ArrayList<>(List.of(executable.toString(), "agent", "-dev",
+          "-bind", "127.0.0.1", "-client", "127.0.0.1", "-node", "pushring-test-" + http,
+          "-http-port", Integer.toString(http), "-dns-port", "-1", "-grpc-port", "-1",
+          "-serf-lan-port", Integer.toString(freePort()), "-serf-wan-port", Integer.toString(freePort()),
+          "-server-port", Integer.toString(freePort()), "-log-level", "warn"));
+      if (atLeast(executable, 1, 14)) {
+        cmd.addAll(List.of("-grpc-tls-port", "-1"));
+      }
+      String dir = System.getenv().getOrDefault("PUSHRING_TEST_BUILD_DIR", System.getProperty("java.io.tmpdir"));
+      Path log = Path.of(dir, "consul-dev-" + http + ".log");
+      ConsulBinary binary = new ConsulBinary(executable, List.copyOf(cmd), log, http);
+      binary.launch();
+      return binary;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start " + executable + ": " + e, e);
+    }
+  }
+
+  int httpPort() {
+    return httpPort;
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** SIGTERM by PID, then SIGKILL after 10 s. */
+  void stop() {
+    if (process == null) {
+      return;
+    }
+    ProcessHandle handle = process.toHandle();
+    handle.destroy();
+    try {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        handle.destroyForcibly();
+        process.waitFor(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      handle.destroyForcibly();
+    }
+    process = null;
+  }
+
+  /** Same command, same ports; dev mode: the state is gone. */
+  void restart() {
+    stop();
+    try {
+      launch();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot restart " + executable + ": " + e, e);
+    }
+  }
+
+  private void launch() throws IOException {
+    process = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    ConsulHttp http = new ConsulHttp("127.0.0.1", httpPort, null);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("consul exited with " + process.exitValue() + "; see " + log);
+      }
+      try {
+        ConsulHttp.Reply leader = http.get("/v1/status/leader");
+        if (leader.ok() && leader.body().contains(":")) {
+          return; // a leader is elected: writes will be accepted
+        }
+      } catch (IllegalStateException notYet) {
+        // not listening yet
+      }
+      sleep(100);
+    }
+    stop();
+    throw new IllegalStateException("consul did not elect a leader within 30 s; see " + log);
+  }
+
+  private static boolean atLeast(Path executable, int major, int minor) {
+    try {
+      Process p = new ProcessBuilder(executable.toString(), "version").redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      p.waitFor(10, TimeUnit.SECONDS);
+      Matcher m = VERSION.matcher(out);
+      if (!m.find()) {
+        return true; // unknown: assume a current release
+      }
+      int maj = Integer.parseInt(m.group(1));
+      int min = Integer.parseInt(m.group(2));
+      return maj > major || (maj == major && min >= minor);
+    } catch (IOException e) {
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return true;
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
