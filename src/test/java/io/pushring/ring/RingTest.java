@@ -70,6 +70,15 @@ class RingTest {
   }
 
   @Test
+  void groupingKeyModeHoldsAtMost65536Members() {
+    List<Member> many = new ArrayList<>();
+    for (int i = 0; i <= SlotTable.MAX_MEMBERS; i++) many.add(new Member("m" + i, "10.0.0.1", 9091));
+    assertThatThrownBy(() -> Ring.build(Placement.GROUPING_KEY, many, 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at most 65536 members");
+  }
+
+  @Test
   void membersAreSortedByIdAndImmutable() {
     Ring ring = Ring.build(Placement.GROUPING_KEY, List.of(C, A, B), 1);
     assertThat(ring.members()).containsExactly(A, B, C);
