@@ -30,11 +30,12 @@ public final class StaticDiscoveryVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    Ring ring = Ring.build(placement, members(addresses), 1);
-    RingPublisher.publish(vertx, ring);
-    DiscoveryStatus.publish(vertx, new DiscoveryStatus("static", "ok", System.currentTimeMillis(), 0, "", 0));
-    LOG.info("ring v{} from static members: {} members {}", ring.version(), ring.members().size(), addresses);
-    return Future.succeededFuture();
+    // Building the slot table takes tens of milliseconds: not on the event loop.
+    return vertx.executeBlocking(() -> Ring.build(placement, members(addresses), 1)).onSuccess(ring -> {
+      RingPublisher.publish(vertx, ring);
+      DiscoveryStatus.publish(vertx, new DiscoveryStatus("static", "ok", System.currentTimeMillis(), 0, "", 0));
+      LOG.info("ring v{} from static members: {} members {}", ring.version(), ring.members().size(), addresses);
+    });
   }
 
   /** {@code host:port} or {@code [v6]:port} strings (validated by the config) to members. */
