@@ -100,7 +100,9 @@ public final class ConsulDiscoveryVerticle extends VerticleBase {
       return;
     }
     ServiceQueryOptions query = new ServiceQueryOptions();
-    if (index.blocks()) {
+    // After a failure the first query does not block: it answers at once, so the status turns "ok"
+    // as soon as Consul is back, not up to a whole wait later (what changed meanwhile comes with it).
+    if (index.blocks() && failures == 0) {
       query.setBlockingOptions(new BlockingQueryOptions().setIndex(index.value()).setWait(settings.waitParameter()));
     }
     consul.healthServiceNodesWithOptions(settings.service(), true, query).onComplete(ar -> {

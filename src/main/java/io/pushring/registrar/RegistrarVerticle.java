@@ -35,6 +35,11 @@ import org.slf4j.LoggerFactory;
 public final class RegistrarVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(RegistrarVerticle.class);
   static final Backoff BACKOFF = new Backoff(500, 30_000);
+  /**
+   * Bound on one agent API call. Without it a Consul that accepts the connection but never answers
+   * (stalled, or a lost response) would hold a registration for ever: no failure, so no retry.
+   */
+  static final long REQUEST_TIMEOUT_MILLIS = 10_000;
 
   private final ConsulSettings consul;
   private final List<Registration> registrations;
@@ -106,7 +111,7 @@ public final class RegistrarVerticle extends VerticleBase {
   }
 
   private HttpRequest<Buffer> request(HttpMethod method, String uri) {
-    HttpRequest<Buffer> req = client.request(method, uri);
+    HttpRequest<Buffer> req = client.request(method, uri).timeout(REQUEST_TIMEOUT_MILLIS);
     if (!consul.token().isEmpty()) req.putHeader("X-Consul-Token", consul.token());
     return req;
   }

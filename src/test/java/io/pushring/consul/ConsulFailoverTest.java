@@ -150,7 +150,7 @@ class ConsulFailoverTest {
   /** A real push of a moved key follows the redirect and lands on the survivor that now owns it. */
   private void pushThroughRedirect(List<String> paths, Map<String, String> owners, String victimId) {
     String moved = paths.stream().filter(p -> !owners.get(p).equals(victimId)).findFirst().orElseThrow();
-    String location = locations.put(port, moved).await();
+    String location = locations.put(port, moved);
     PushgatewayProcess target = null;
     for (int i = 0; i < fleet.size(); i++) {
       if (location.startsWith(fleet.get(i).baseUrl() + "/")) target = fleet.get(i);

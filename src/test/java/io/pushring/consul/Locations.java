@@ -1,62 +1,70 @@
 package io.pushring.consul;
 
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
- * What pushring answers to pushes, many at a time: {@code PUT <path>} (empty body, redirects not
- * followed) and the {@code Location} of the 307. Its own Vert.x, so it measures pushring and not a
- * client that shares pushring's event loops. Call from the test thread.
+ * What pushring answers to many pushes: {@code PUT <path>} (empty body, redirects not followed) and
+ * the {@code Location} of the 307, over a few {@link SocketHttp} connections in parallel.
  */
 final class Locations implements AutoCloseable {
-  private static final int BATCH = 256;
+  private static final int CONNECTIONS = 4;
 
-  private final Vertx vertx = Vertx.vertx();
-  private final HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
-      new PoolOptions().setHttp1MaxSize(8));
+  private final ExecutorService pool = Executors.newFixedThreadPool(CONNECTIONS, r -> {
+    Thread t = new Thread(r, "locations");
+    t.setDaemon(true);
+    return t;
+  });
 
   /** path -> Location; a path that did not get a 307 maps to {@code "<status> <body>"} or {@code "error ..."}. */
   Map<String, String> of(int port, List<String> paths) {
+    List<Future<Map<String, String>>> parts = new ArrayList<>();
+    int slice = (paths.size() + CONNECTIONS - 1) / CONNECTIONS;
+    for (int from = 0; from < paths.size(); from += slice) {
+      List<String> part = paths.subList(from, Math.min(paths.size(), from + slice));
+      parts.add(pool.submit(() -> overOneConnection(port, part)));
+    }
     Map<String, String> out = new LinkedHashMap<>();
-    for (int from = 0; from < paths.size(); from += BATCH) {
-      List<String> batch = paths.subList(from, Math.min(paths.size(), from + BATCH));
-      List<Future<String>> answers = new ArrayList<>(batch.size());
-      // A failed request becomes its error text, so an assertion names it instead of a bare timeout.
-      for (String path : batch) answers.add(put(port, path).timeout(10, TimeUnit.SECONDS)
-          .otherwise(err -> "error " + err));
-      Future.all(answers).await();
-      for (int i = 0; i < batch.size(); i++) out.put(batch.get(i), answers.get(i).result());
+    for (Future<Map<String, String>> part : parts) {
+      try {
+        out.putAll(part.get());
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
     }
     return out;
   }
 
-  /** One PUT; its Location, or {@code "<status> <body>"} when the answer is not a 307. */
-  Future<String> put(int port, String path) {
-    RequestOptions options = new RequestOptions().setMethod(HttpMethod.PUT).setHost("127.0.0.1").setPort(port)
-        .setURI(path).setFollowRedirects(false);
-    return client.request(options)
-        .compose(req -> req.send())
-        .compose(resp -> resp.body().map(body -> resp.statusCode() == 307
-            ? resp.getHeader("Location") : resp.statusCode() + " " + body));
+  /** One PUT of {@code path}: its Location, or {@code "<status> <body>"}/{@code "error ..."}. */
+  String put(int port, String path) {
+    return overOneConnection(port, List.of(path)).get(path);
   }
 
-  /** What a PUT of {@code path} must be redirected to when {@code baseUrl} owns it. */
-  static String expected(String baseUrl, String path) {
-    return baseUrl + path;
+  private static Map<String, String> overOneConnection(int port, List<String> paths) {
+    Map<String, String> out = new LinkedHashMap<>();
+    try (SocketHttp http = new SocketHttp(port)) {
+      for (String path : paths) out.put(path, locationOf(http, path));
+    }
+    return out;
+  }
+
+  private static String locationOf(SocketHttp http, String path) {
+    try {
+      SocketHttp.Response r = http.send("PUT", path, "");
+      return r.status() == 307 ? r.header("Location") : r.status() + " " + r.body();
+    } catch (UncheckedIOException e) {
+      return "error " + e.getMessage();
+    }
   }
 
   @Override
   public void close() {
-    vertx.close().await();
+    pool.shutdownNow();
   }
 }
