@@ -46,6 +46,10 @@ public final class RegistrarVerticle extends VerticleBase {
   private final long reconcileMillis;
   private WebClient client;
   private boolean stopped;
+  /** IDs with a registration in flight or waiting for a retry: one retry chain per ID, not one per period. */
+  private final Set<String> pending = new HashSet<>();
+  /** A reconcile listing is in flight: a stalled Consul must not pile one up per period. */
+  private boolean reconciling;
 
   public RegistrarVerticle(PushringConfig config) {
     this.consul = ConsulSettings.from(config);
@@ -61,7 +65,7 @@ public final class RegistrarVerticle extends VerticleBase {
         .setSsl("https".equals(consul.scheme()))
         .setConnectTimeout(5_000)
         .setIdleTimeout(30));
-    for (Registration r : registrations) register(r, 0);
+    for (Registration r : registrations) ensureRegistered(r);
     if (!registrations.isEmpty()) vertx.setPeriodic(reconcileMillis, reconcileMillis, t -> reconcile());
     // Start-up does not wait for Consul: discovery keeps routing on what Consul reports meanwhile.
     return Future.succeededFuture();
@@ -74,13 +78,20 @@ public final class RegistrarVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
+  /** Registers {@code r} (retrying until Consul accepts it) unless that is already under way. */
+  private void ensureRegistered(Registration r) {
+    if (pending.add(r.id())) register(r, 0);
+  }
+
   private void register(Registration r, int failures) {
     if (stopped) return;
     request(HttpMethod.PUT, "/v1/agent/service/register")
         .sendJsonObject(r.toConsulJson())
         .expecting(HttpResponseExpectation.SC_OK)
-        .onSuccess(ok -> LOG.info("registered {} in Consul as '{}' (check {} every {})",
-            r.id(), r.service(), r.checkUrl(), r.interval()))
+        .onSuccess(ok -> {
+          pending.remove(r.id());
+          LOG.info("registered {} in Consul as '{}' (check {} every {})", r.id(), r.service(), r.checkUrl(), r.interval());
+        })
         .onFailure(err -> {
           if (failures == 0) {
             LOG.warn("registering {} in Consul failed, retrying with backoff: {}", r.id(), err.getMessage());
@@ -92,18 +103,20 @@ public final class RegistrarVerticle extends VerticleBase {
 
   /** Re-registers configured Pushgateways that Consul has dropped. */
   private void reconcile() {
-    if (stopped) return;
+    if (stopped || reconciling) return;
+    reconciling = true;
     HttpRequest<Buffer> list = request(HttpMethod.GET, "/v1/health/service/" + consul.service());
     if (!consul.datacenter().isEmpty()) list.addQueryParam("dc", consul.datacenter());
     list.send()
+        .onComplete(done -> reconciling = false)
         .expecting(HttpResponseExpectation.SC_OK)
         .map(HttpResponse::bodyAsJsonArray)
         .onSuccess(entries -> {
           Set<String> known = ids(entries);
           for (Registration r : registrations) {
-            if (!known.contains(r.id())) {
+            if (!known.contains(r.id()) && !pending.contains(r.id())) {
               LOG.info("{} is no longer registered in Consul (deregistered while critical): registering it again", r.id());
-              register(r, 0);
+              ensureRegistered(r);
             }
           }
         });
