@@ -8,8 +8,8 @@ import io.pushring.key.GroupingKeyParser;
 import io.pushring.ring.Placement;
 import io.pushring.ring.Ring;
 import io.pushring.testing.FreePorts;
-import io.pushring.testing.RawHttp;
-import io.pushring.testing.RawHttp.Response;
+import io.pushring.testing.JdkHttp;
+import io.pushring.testing.JdkHttp.Response;
 import io.pushring.testing.TestConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -28,19 +28,18 @@ class MetricsEndpointTest {
   private static final String MEMBERS = "10.0.0.1:9091,10.0.0.2:9091,10.0.0.3:9091";
 
   private Vertx vertx;
-  private RawHttp http;
+  private JdkHttp http;
   private int port;
 
   @BeforeEach
   void start() {
     vertx = PushringApp.newVertx();
-    http = new RawHttp(vertx);
+    http = new JdkHttp();
     port = PushringApp.deploy(vertx, TestConfig.staticMembers(MEMBERS)).await().port();
   }
 
   @AfterEach
   void stop() {
-    http.close();
     vertx.close().await();
   }
 
@@ -57,7 +56,7 @@ class MetricsEndpointTest {
 
   private void send(HttpMethod method, String path, int times, int expectedStatus) {
     for (int i = 0; i < times; i++) {
-      assertThat(http.send(method, port, path, method == HttpMethod.GET ? null : "m 1\n").status())
+      assertThat(http.send(method.name(), port, path, method == HttpMethod.GET ? null : "m 1\n").status())
           .as("%s %s", method, path).isEqualTo(expectedStatus);
     }
   }
@@ -115,7 +114,7 @@ class MetricsEndpointTest {
   private void awaitStatus(HttpMethod method, String path, int status) {
     // The router takes the new ring from the event bus: a moment after the publish.
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (http.send(method, port, path, "m 1\n").status() != status) {
+    while (http.send(method.name(), port, path, "m 1\n").status() != status) {
       assertThat(System.nanoTime()).as("waiting for %d", status).isLessThan(deadline);
     }
   }
@@ -142,7 +141,8 @@ class MetricsEndpointTest {
   void discoveryErrorsAndRegistrationsAreCounted() {
     // Consul mode against a port nothing listens on: every query and registration fails.
     Vertx other = PushringApp.newVertx();
-    try (RawHttp client = new RawHttp(other)) {
+    try {
+      JdkHttp client = new JdkHttp();
       int consulPort = FreePorts.find();
       int p = PushringApp.deploy(other, TestConfig.staticMembers(MEMBERS,
           "PUSHRING_DISCOVERY_MODE", "consul",
