@@ -21,7 +21,8 @@ deps-run:
 	@$(TOOLS); need_pkg curl curl && need_pkg prometheus-pushgateway prometheus-pushgateway
 
 deps-test:
-	@$(TOOLS); need_pkg curl curl && need_pkg prometheus-pushgateway prometheus-pushgateway
+	@$(TOOLS); need_pkg curl curl && need_pkg prometheus-pushgateway prometheus-pushgateway \
+	  && need_pkg prometheus prometheus && need_pkg chromium chromium && need_pkg chromedriver chromium-driver
 
 ## bench-jmh: JMH microbenchmarks of the hot path (parse + hash + lookup). JMH_ARGS to narrow, e.g. JMH_ARGS="RingBench -f 1".
 JMH_ARGS ?= -f 1 -wi 3 -i 5 -w 2s -r 2s -prof gc
