@@ -89,9 +89,10 @@ public final class TapSwitch implements Shareable {
 
   public long droppedCount() { return (long) dropped.count(); }
 
-  void subscribed() { subscribers.incrementAndGet(); }
+  /** For {@link TapStream} (and benchmarks): one more subscriber. */
+  public void subscribed() { subscribers.incrementAndGet(); }
 
-  void unsubscribed() { subscribers.decrementAndGet(); }
+  public void unsubscribed() { subscribers.decrementAndGet(); }
 
   void dropped() { dropped.increment(); }
 }
