@@ -73,7 +73,7 @@ final class RouteObserver {
     if (log) {
       ACCESS.info("{} {} {} {} member={} key={} ring=v{} {}us{}", e.method(), e.path(), e.status(), e.decision(),
           e.member() == null ? "-" : e.member(), e.key() == null ? "-" : e.key(), e.ringVersion(), e.micros(),
-          reason == null ? "" : " reason=\"" + reason + "\"");
+          reason == null ? "" : " -- " + reason);
     }
   }
 
