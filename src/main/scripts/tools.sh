@@ -1,5 +1,8 @@
 # Shared shell helpers for the Makefile's targets. Sourced, not executed.
 
+# pushring's JVM flags for `make run` and `make bench` (PUSHRING_JAVA_OPTS replaces them).
+PUSHRING_DEFAULT_JAVA_OPTS="-XX:+UseParallelGC -Xms64m -Xmx256m"
+
 # need_pkg BINARY PACKAGE: install a Debian package when its binary is missing (one apt-get update per run).
 need_pkg() {
   command -v "$1" >/dev/null 2>&1 && return 0

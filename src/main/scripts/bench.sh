@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# `make bench`: pushring (redirect mode, static ring of three loopback members) side by side with
+# nginx answering the same pushes with `return 307`, both driven by wrk in the same run; then one
+# real Pushgateway's own push throughput while it holds 100 and 10,000 groups.
+#
+# Prints one table (medians of BENCH_REPS runs) and writes it to target/bench/table.md.
+# Knobs (environment): BENCH_DURATION seconds per run (10), BENCH_REPS (3), BENCH_CONNECTIONS
+# ("16 64 256"), BENCH_WARMUP seconds of JIT warm-up (30), BENCH_PGW=0 skips the Pushgateway part,
+# BENCH_JFR=1 records a JFR profile of pushring to target/bench/pushring.jfr,
+# PUSHRING_JAVA_OPTS replaces pushring's JVM flags (default: those of `make run`).
+# Every process started here is stopped by PID on exit.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+. src/main/scripts/tools.sh
+
+DURATION=${BENCH_DURATION:-10}
+REPS=${BENCH_REPS:-3}
+CONNS=${BENCH_CONNECTIONS:-16 64 256}
+WARMUP=${BENCH_WARMUP:-30}
+THREADS=2
+OUT=target/bench
+LUA=src/bench/push.lua
+HZ=$(getconf CLK_TCK)
+mkdir -p "$OUT"
+rm -f "$OUT/runs.txt"
+
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  [ ${#pids[@]} -eq 0 ] || echo ">> stopped PIDs ${pids[*]}" >&2
+}
+trap cleanup EXIT INT TERM
+
+[ -f target/pushring.jar ] || { echo "target/pushring.jar missing: run make build" >&2; exit 1; }
+
+# A server's processes: the PID and its children (nginx's workers; the JVM has threads only).
+tree() { echo "$1"; pgrep -P "$1" || true; }
+# utime + stime of a process tree in clock ticks (fields 14 and 15, counted after the ")" of comm).
+cpu_ticks() {
+  local total=0 p
+  for p in $(tree "$1"); do
+    [ -r "/proc/$p/stat" ] || continue
+    total=$((total + $(sed 's/^.*) //' "/proc/$p/stat" | awk '{print $12 + $13}')))
+  done
+  echo "$total"
+}
+# Resident set of a process tree in KiB (nginx: master + workers, shared pages counted in each).
+rss_kb() {
+  local total=0 p
+  for p in $(tree "$1"); do
+    [ -r "/proc/$p/status" ] || continue
+    total=$((total + $(awk '/^VmRSS:/ {print $2}' "/proc/$p/status")))
+  done
+  echo "$total"
+}
+
+# wrk_run NAME PID URL CONNS SECONDS [LABEL]: one wrk run; appends a line to runs.txt when LABEL is set.
+wrk_run() {
+  local name=$1 pid=$2 url=$3 conns=$4 secs=$5 label=${6:-} before after line
+  before=$(cpu_ticks "$pid")
+  line=$(wrk -t"$THREADS" -c"$conns" -d"${secs}s" --timeout 5s -s "$LUA" "$url" | grep '^BENCH ' || true)
+  after=$(cpu_ticks "$pid")
+  [ -n "$line" ] || { echo "wrk gave no result for $name" >&2; return 1; }
+  [ -n "$label" ] || return 0
+  # shellcheck disable=SC2086
+  local $(echo "${line#BENCH }")
+  echo "$name $conns $label $requests $duration_us $errors $p50_us $p99_us $(rss_kb "$pid") $((after - before))" >>"$OUT/runs.txt"
+  awk -v n="$name" -v c="$conns" -v r="$label" -v q="$requests" -v d="$duration_us" -v e="$errors" \
+      -v p50="$p50_us" -v p99="$p99_us" -v cpu=$((after - before)) -v hz="$HZ" 'BEGIN {
+    printf "   %-8s c=%-3s run %s: %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  errors %d  CPU %5.2f s\n",
+      n, c, r, q / (d / 1e6), p50 / 1000, p99 / 1000, e, cpu / hz }' >&2
+}
+
+# verify NAME URL: a short run that checks every answer is a 307 to a loopback member.
+verify() {
+  local line
+  line=$(BENCH_VERIFY=1 wrk -t"$THREADS" -c16 -d2s -s "$LUA" "$2" | grep '^BENCH ' || true)
+  # shellcheck disable=SC2086
+  local $(echo "${line#BENCH }")
+  if [ "${verified:-0}" -eq 0 ] || [ "$wrong" -ne 0 ]; then
+    echo "!! $1 answered $wrong of ${verified:-0} pushes with something else than a 307 to a member" >&2
+    return 1
+  fi
+  echo ">> $1: $verified answers checked, all 307 to a member" >&2
+}
+
+echo ">> machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+
+# --- pushring: static ring of three loopback members (redirect mode needs no live member) ---
+members=()
+next=$((20000 + RANDOM % 20000))
+for i in 1 2 3; do p=$(free_port "$next"); next=$((p + 1)); members+=("127.0.0.1:$p"); done
+list=$(IFS=,; echo "${members[*]}")
+PR_PORT=$(free_port "$next")
+java_opts=${PUSHRING_JAVA_OPTS:-$PUSHRING_DEFAULT_JAVA_OPTS}
+[ "${BENCH_JFR:-0}" = 1 ] && java_opts="$java_opts -XX:StartFlightRecording=filename=$OUT/pushring.jfr,settings=profile"
+# shellcheck disable=SC2086
+PUSHRING_DISCOVERY_MODE=static PUSHRING_DISCOVERY_STATIC_MEMBERS="$list" PUSHRING_HTTP_PORT="$PR_PORT" \
+  PUSHRING_HTTP_HOST=127.0.0.1 PUSHRING_ROUTER_MODE=redirect \
+  java $java_opts -jar target/pushring.jar >"$OUT/pushring.log" 2>&1 &
+PR_PID=$!
+pids+=("$PR_PID")
+
+# --- nginx: its own prefix, config, pid and logs; the 307 goes to the first member ---
+NG_PREFIX=$(pwd)/$OUT/nginx
+mkdir -p "$NG_PREFIX/logs" "$NG_PREFIX/tmp"
+NG_PORT=$(free_port $((PR_PORT + 1)))
+sed -e "s#@PREFIX@#$NG_PREFIX#g" -e "s#@PORT@#$NG_PORT#g" -e "s#@MEMBER@#${members[0]}#g" \
+  src/bench/nginx.conf.template >"$NG_PREFIX/nginx.conf"
+nginx -p "$NG_PREFIX" -e "$NG_PREFIX/logs/error.log" -c "$NG_PREFIX/nginx.conf" &
+NG_PID=$!
+pids+=("$NG_PID")
+
+wait_http "http://127.0.0.1:$PR_PORT/-/ready" 60
+PR_URL="http://127.0.0.1:$PR_PORT"
+NG_URL="http://127.0.0.1:$NG_PORT"
+for _ in $(seq 50); do curl -s -o /dev/null "$NG_URL/metrics/job/x" && break; sleep 0.1; done
+echo ">> pushring PID $PR_PID on $PR_URL ($java_opts), members ${members[*]}" >&2
+echo ">> nginx PID $NG_PID on $NG_URL (workers: $(pgrep -P "$NG_PID" | tr '\n' ' '))" >&2
+
+verify pushring "$PR_URL"
+verify nginx "$NG_URL"
+
+echo ">> warm-up: pushring ${WARMUP}s (JIT), nginx 5s" >&2
+wrk_run pushring "$PR_PID" "$PR_URL" 64 "$WARMUP"
+wrk_run nginx "$NG_PID" "$NG_URL" 64 5
+
+# Interleaved, so a burst of load from elsewhere on the machine hits both servers alike.
+for c in $CONNS; do
+  echo ">> $c connections, $REPS x ${DURATION}s each" >&2
+  wrk_run pushring "$PR_PID" "$PR_URL" "$c" 3
+  wrk_run nginx "$NG_PID" "$NG_URL" "$c" 3
+  for r in $(seq "$REPS"); do
+    wrk_run pushring "$PR_PID" "$PR_URL" "$c" "$DURATION" "$r"
+    wrk_run nginx "$NG_PID" "$NG_URL" "$c" "$DURATION" "$r"
+  done
+done
+kill "$PR_PID" "$NG_PID" 2>/dev/null || true
+wait "$PR_PID" "$NG_PID" 2>/dev/null || true
+
+# --- The table: medians per server and connection count, ratios pushring / nginx ---
+awk -v hz="$HZ" -v cpuinfo="$(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" '
+function median(a, n,   i, j, t) {
+  for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
+  return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
+}
+{
+  k = $1 " " $2; n[k]++; i = n[k]
+  if (!(k in seen)) { seen[k] = 1; order[++rows] = k }
+  if (!($2 in cseen)) { cseen[$2] = 1; conns[++nc] = $2 }
+  rps[k, i] = $4 / ($5 / 1e6); p50[k, i] = $7 / 1000; p99[k, i] = $8 / 1000
+  err[k] += $6; if ($9 > rss[k]) rss[k] = $9
+  cpu[k, i] = $10 / hz; eff[k, i] = $10 > 0 ? $4 / ($10 / hz) : 0
+}
+END {
+  for (r = 1; r <= rows; r++) {
+    k = order[r]; m = n[k]
+    for (i = 1; i <= m; i++) { a[i] = rps[k, i] } ; R[k] = median(a, m)
+    for (i = 1; i <= m; i++) { a[i] = p50[k, i] } ; P50[k] = median(a, m)
+    for (i = 1; i <= m; i++) { a[i] = p99[k, i] } ; P99[k] = median(a, m)
+    for (i = 1; i <= m; i++) { a[i] = cpu[k, i] } ; C[k] = median(a, m)
+    for (i = 1; i <= m; i++) { a[i] = eff[k, i] } ; E[k] = median(a, m)
+  }
+  printf "Machine: %s; wrk -t2, %d runs per row (medians), errors summed over the runs.\n\n", cpuinfo, m
+  printf "| conns | server | req/s | p50 ms | p99 ms | errors | RSS MB | CPU s/run | req per CPU-s | pushring/nginx req/s | p99 | req per CPU-s |\n"
+  printf "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+  for (c = 1; c <= nc; c++) {
+    ng = "nginx " conns[c]; pr = "pushring " conns[c]
+    printf "| %s | nginx | %.0f | %.2f | %.2f | %d | %.1f | %.2f | %.0f | | | |\n", conns[c], R[ng], P50[ng], P99[ng], err[ng], rss[ng] / 1024, C[ng], E[ng]
+    printf "| %s | pushring | %.0f | %.2f | %.2f | %d | %.1f | %.2f | %.0f | **%.2f** | %.2f | %.2f |\n", conns[c], R[pr], P50[pr], P99[pr], err[pr], rss[pr] / 1024, C[pr], E[pr],
+      R[pr] / R[ng], P99[pr] / P99[ng], E[pr] / E[ng]
+  }
+  k = "pushring 64"; g = "nginx 64"
+  if (k in seen) {
+    printf "\nTargets at 64 connections: req/s >= 0.8 x nginx: %s (%.2f); p99 <= 1.5 x nginx: %s (%.2f); >= 100,000 req per CPU-s: %s (%.0f); RSS <= 200 MB: %s (%.0f MB); 0 errors: %s (%d)\n",
+      R[k] >= 0.8 * R[g] ? "met" : "MISSED", R[k] / R[g], P99[k] <= 1.5 * P99[g] ? "met" : "MISSED", P99[k] / P99[g],
+      E[k] >= 100000 ? "met" : "MISSED", E[k], rss[k] <= 200 * 1024 ? "met" : "MISSED", rss[k] / 1024, err[k] == 0 ? "met" : "MISSED", err[k]
+  }
+}' "$OUT/runs.txt" >"$OUT/table.md"
+
+# --- A Pushgateway's own push cost with 100 and 10,000 groups held ---
+if [ "${BENCH_PGW:-1}" = 1 ]; then
+  need_pkg prometheus-pushgateway prometheus-pushgateway
+  PG_PORT=$(free_port $((NG_PORT + 1)))
+  prometheus-pushgateway --web.listen-address="127.0.0.1:$PG_PORT" --persistence.file= >"$OUT/pushgateway.log" 2>&1 &
+  PG_PID=$!
+  pids+=("$PG_PID")
+  PG_URL="http://127.0.0.1:$PG_PORT"
+  wait_http "$PG_URL/-/ready" 20
+  body=$OUT/push-body.txt
+  printf '# TYPE batch_last_success_seconds gauge\nbatch_last_success_seconds 1.7e9\n# TYPE batch_records_total counter\nbatch_records_total 12345\n' >"$body"
+  held=0
+  {
+    echo
+    echo "One Pushgateway ($(prometheus-pushgateway --version 2>&1 | head -1 | awk '{print $3}')), wrk -t2 -c16 PUT to one group, ${DURATION}s after a 3s warm-up, while it holds N other groups (2 metric families each):"
+    echo
+    echo "| groups held | pushes/s | p50 ms | p99 ms | errors | CPU s per 1000 pushes | RSS MB |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|"
+  } >>"$OUT/table.md"
+  for groups in 100 10000; do
+    t0=$SECONDS
+    # curl's URL globbing: one process, one keep-alive connection, a PUT per group.
+    curl -sS -f -T "$body" "$PG_URL/metrics/job/preload/instance/host-[$((held + 1))-$groups]" >/dev/null
+    echo ">> Pushgateway: preloaded groups $((held + 1))..$groups in $((SECONDS - t0))s" >&2
+    held=$groups
+    BENCH_FIXED_PATH=/metrics/job/bench/instance/fixed wrk_run pushgateway "$PG_PID" "$PG_URL" 16 3
+    BENCH_FIXED_PATH=/metrics/job/bench/instance/fixed wrk_run pushgateway "$PG_PID" "$PG_URL" 16 "$DURATION" "g$groups"
+    awk -v g="$groups" -v hz="$HZ" '$1 == "pushgateway" && $3 == "g" g {
+      printf "| %d | %.0f | %.2f | %.2f | %d | %.2f | %.1f |\n", g, $4 / ($5 / 1e6), $7 / 1000, $8 / 1000, $6,
+        $4 > 0 ? ($10 / hz) / ($4 / 1000) : 0, $9 / 1024 }' "$OUT/runs.txt" >>"$OUT/table.md"
+  done
+fi
+
+echo
+cat "$OUT/table.md"
