@@ -8,6 +8,9 @@
 # ("16 64 256"), BENCH_WARMUP seconds of JIT warm-up (30), BENCH_PGW=0 skips the Pushgateway part,
 # BENCH_JFR=1 records a JFR profile of pushring to target/bench/pushring.jfr,
 # PUSHRING_JAVA_OPTS replaces pushring's JVM flags (default: those of `make run`).
+# A/B of a change: BENCH_VS_JAVA_OPTS="..." and/or BENCH_VS_ENV="PUSHRING_ROUTER_INSTANCES=1" make the
+# reference a second pushring ("baseline") with those flags/settings instead of nginx, e.g.
+#   BENCH_VS_JAVA_OPTS="-Dpushring.native-transport=false" BENCH_CONNECTIONS=64 BENCH_PGW=0 make bench
 # Every process started here is stopped by PID on exit.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -37,14 +40,15 @@ trap cleanup EXIT INT TERM
 
 # A server's processes: the PID and its children (nginx's workers; the JVM has threads only).
 tree() { echo "$1"; pgrep -P "$1" || true; }
-# utime + stime of a process tree in clock ticks (fields 14 and 15, counted after the ")" of comm).
+# "utime+stime stime" of a process tree in clock ticks (fields 14 and 15, counted after the ")" of comm).
 cpu_ticks() {
-  local total=0 p
+  local total=0 sys=0 p u s
   for p in $(tree "$1"); do
     [ -r "/proc/$p/stat" ] || continue
-    total=$((total + $(sed 's/^.*) //' "/proc/$p/stat" | awk '{print $12 + $13}')))
+    read -r u s < <(sed 's/^.*) //' "/proc/$p/stat" | awk '{print $12, $13}')
+    total=$((total + u + s)); sys=$((sys + s))
   done
-  echo "$total"
+  echo "$total $sys"
 }
 # Resident set of a process tree in KiB (nginx: master + workers, shared pages counted in each).
 rss_kb() {
@@ -58,19 +62,20 @@ rss_kb() {
 
 # wrk_run NAME PID URL CONNS SECONDS [LABEL]: one wrk run; appends a line to runs.txt when LABEL is set.
 wrk_run() {
-  local name=$1 pid=$2 url=$3 conns=$4 secs=$5 label=${6:-} before after line
-  before=$(cpu_ticks "$pid")
+  local name=$1 pid=$2 url=$3 conns=$4 secs=$5 label=${6:-} before after line cpu sys
+  read -r cpu sys < <(cpu_ticks "$pid")
   line=$(wrk -t"$THREADS" -c"$conns" -d"${secs}s" --timeout 5s -s "$LUA" "$url" | grep '^BENCH ' || true)
-  after=$(cpu_ticks "$pid")
+  read -r after after_sys < <(cpu_ticks "$pid")
+  before=$cpu; sys=$((after_sys - sys))
   [ -n "$line" ] || { echo "wrk gave no result for $name" >&2; return 1; }
   [ -n "$label" ] || return 0
   # shellcheck disable=SC2086
   local $(echo "${line#BENCH }")
-  echo "$name $conns $label $requests $duration_us $errors $p50_us $p99_us $(rss_kb "$pid") $((after - before))" >>"$OUT/runs.txt"
+  echo "$name $conns $label $requests $duration_us $errors $p50_us $p99_us $(rss_kb "$pid") $((after - before)) $sys" >>"$OUT/runs.txt"
   awk -v n="$name" -v c="$conns" -v r="$label" -v q="$requests" -v d="$duration_us" -v e="$errors" \
-      -v p50="$p50_us" -v p99="$p99_us" -v cpu=$((after - before)) -v hz="$HZ" 'BEGIN {
-    printf "   %-8s c=%-3s run %s: %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  errors %d  CPU %5.2f s\n",
-      n, c, r, q / (d / 1e6), p50 / 1000, p99 / 1000, e, cpu / hz }' >&2
+      -v p50="$p50_us" -v p99="$p99_us" -v cpu=$((after - before)) -v sys="$sys" -v hz="$HZ" 'BEGIN {
+    printf "   %-8s c=%-3s run %s: %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  errors %d  CPU %5.2f s (kernel %2.0f%%)  %6.0f req/CPU-s\n",
+      n, c, r, q / (d / 1e6), p50 / 1000, p99 / 1000, e, cpu / hz, cpu ? 100 * sys / cpu : 0, cpu ? q / (cpu / hz) : 0 }' >&2
 }
 
 # verify NAME URL: a short run that checks every answer is a 307 to a loopback member.
@@ -93,97 +98,78 @@ members=()
 next=$((20000 + RANDOM % 20000))
 for i in 1 2 3; do p=$(free_port "$next"); next=$((p + 1)); members+=("127.0.0.1:$p"); done
 list=$(IFS=,; echo "${members[*]}")
-PR_PORT=$(free_port "$next")
+
+# start_pushring NAME JAVA_OPTS [VAR=VALUE...]: starts one pushring; sets PID and URL.
+start_pushring() {
+  local name=$1 opts=$2 port
+  shift 2
+  port=$(free_port "$next"); next=$((port + 1))
+  # shellcheck disable=SC2086
+  env -u PUSHRING_JAVA_OPTS PUSHRING_DISCOVERY_MODE=static PUSHRING_DISCOVERY_STATIC_MEMBERS="$list" \
+    PUSHRING_HTTP_PORT="$port" PUSHRING_HTTP_HOST=127.0.0.1 PUSHRING_ROUTER_MODE=redirect "$@" \
+    java $opts -jar target/pushring.jar >"$OUT/$name.log" 2>&1 &
+  PID=$!
+  pids+=("$PID")
+  URL="http://127.0.0.1:$port"
+  wait_http "$URL/-/ready" 60
+  echo ">> $name PID $PID on $URL ($opts${*:+ $*}), members ${members[*]}" >&2
+}
+
 java_opts=${PUSHRING_JAVA_OPTS:-$PUSHRING_DEFAULT_JAVA_OPTS}
-[ "${BENCH_JFR:-0}" = 1 ] && java_opts="$java_opts -XX:StartFlightRecording=filename=$OUT/pushring.jfr,settings=profile"
-# shellcheck disable=SC2086
-PUSHRING_DISCOVERY_MODE=static PUSHRING_DISCOVERY_STATIC_MEMBERS="$list" PUSHRING_HTTP_PORT="$PR_PORT" \
-  PUSHRING_HTTP_HOST=127.0.0.1 PUSHRING_ROUTER_MODE=redirect \
-  java $java_opts -jar target/pushring.jar >"$OUT/pushring.log" 2>&1 &
-PR_PID=$!
-pids+=("$PR_PID")
+[ "${BENCH_JFR:-0}" = 1 ] && java_opts="$java_opts -XX:StartFlightRecording=filename=$OUT/pushring.jfr,settings=profile,dumponexit=true"
+start_pushring pushring "$java_opts"
+PR_PID=$PID PR_URL=$URL
 
-# --- nginx: its own prefix, config, pid and logs; the 307 goes to the first member ---
-NG_PREFIX=$(pwd)/$OUT/nginx
-mkdir -p "$NG_PREFIX/logs" "$NG_PREFIX/tmp"
-NG_PORT=$(free_port $((PR_PORT + 1)))
-sed -e "s#@PREFIX@#$NG_PREFIX#g" -e "s#@PORT@#$NG_PORT#g" -e "s#@MEMBER@#${members[0]}#g" \
-  src/bench/nginx.conf.template >"$NG_PREFIX/nginx.conf"
-nginx -p "$NG_PREFIX" -e "$NG_PREFIX/logs/error.log" -c "$NG_PREFIX/nginx.conf" &
-NG_PID=$!
-pids+=("$NG_PID")
-
-wait_http "http://127.0.0.1:$PR_PORT/-/ready" 60
-PR_URL="http://127.0.0.1:$PR_PORT"
-NG_URL="http://127.0.0.1:$NG_PORT"
-for _ in $(seq 50); do curl -s -o /dev/null "$NG_URL/metrics/job/x" && break; sleep 0.1; done
-echo ">> pushring PID $PR_PID on $PR_URL ($java_opts), members ${members[*]}" >&2
-echo ">> nginx PID $NG_PID on $NG_URL (workers: $(pgrep -P "$NG_PID" | tr '\n' ' '))" >&2
+if [ -z "${BENCH_VS_JAVA_OPTS:-}${BENCH_VS_ENV:-}" ]; then
+  # --- nginx: its own prefix, config, pid and logs; the 307 goes to the first member ---
+  REF=nginx
+  NG_PREFIX=$(pwd)/$OUT/nginx
+  mkdir -p "$NG_PREFIX/logs" "$NG_PREFIX/tmp"
+  NG_PORT=$(free_port "$next"); next=$((NG_PORT + 1))
+  sed -e "s#@PREFIX@#$NG_PREFIX#g" -e "s#@PORT@#$NG_PORT#g" -e "s#@MEMBER@#${members[0]}#g" \
+    src/bench/nginx.conf.template >"$NG_PREFIX/nginx.conf"
+  nginx -p "$NG_PREFIX" -e "$NG_PREFIX/logs/error.log" -c "$NG_PREFIX/nginx.conf" &
+  REF_PID=$!
+  pids+=("$REF_PID")
+  REF_URL="http://127.0.0.1:$NG_PORT"
+  for _ in $(seq 50); do curl -s -o /dev/null "$REF_URL/metrics/job/x" && break; sleep 0.1; done
+  echo ">> nginx PID $REF_PID on $REF_URL (workers: $(pgrep -P "$REF_PID" | tr '\n' ' '))" >&2
+else
+  # --- A/B: the reference is a second pushring with other JVM flags or settings ---
+  REF=baseline
+  # shellcheck disable=SC2086
+  start_pushring baseline "${BENCH_VS_JAVA_OPTS:-$java_opts}" ${BENCH_VS_ENV:-}
+  REF_PID=$PID REF_URL=$URL
+fi
 
 verify pushring "$PR_URL"
-verify nginx "$NG_URL"
+verify "$REF" "$REF_URL"
 
-echo ">> warm-up: pushring ${WARMUP}s (JIT), nginx 5s" >&2
+echo ">> warm-up: pushring ${WARMUP}s (JIT), $REF $([ $REF = nginx ] && echo 5 || echo "$WARMUP")s" >&2
 wrk_run pushring "$PR_PID" "$PR_URL" 64 "$WARMUP"
-wrk_run nginx "$NG_PID" "$NG_URL" 64 5
+wrk_run "$REF" "$REF_PID" "$REF_URL" 64 "$([ $REF = nginx ] && echo 5 || echo "$WARMUP")"
 
 # Interleaved, so a burst of load from elsewhere on the machine hits both servers alike.
 for c in $CONNS; do
   echo ">> $c connections, $REPS x ${DURATION}s each" >&2
   wrk_run pushring "$PR_PID" "$PR_URL" "$c" 3
-  wrk_run nginx "$NG_PID" "$NG_URL" "$c" 3
+  wrk_run "$REF" "$REF_PID" "$REF_URL" "$c" 3
   for r in $(seq "$REPS"); do
     wrk_run pushring "$PR_PID" "$PR_URL" "$c" "$DURATION" "$r"
-    wrk_run nginx "$NG_PID" "$NG_URL" "$c" "$DURATION" "$r"
+    wrk_run "$REF" "$REF_PID" "$REF_URL" "$c" "$DURATION" "$r"
   done
 done
-kill "$PR_PID" "$NG_PID" 2>/dev/null || true
-wait "$PR_PID" "$NG_PID" 2>/dev/null || true
+kill "$PR_PID" "$REF_PID" 2>/dev/null || true
+wait "$PR_PID" "$REF_PID" 2>/dev/null || true
 
 # --- The table: medians per server and connection count, ratios pushring / nginx ---
-awk -v hz="$HZ" -v cpuinfo="$(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" '
-function median(a, n,   i, j, t) {
-  for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
-  return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
-}
-{
-  k = $1 " " $2; n[k]++; i = n[k]
-  if (!(k in seen)) { seen[k] = 1; order[++rows] = k }
-  if (!($2 in cseen)) { cseen[$2] = 1; conns[++nc] = $2 }
-  rps[k, i] = $4 / ($5 / 1e6); p50[k, i] = $7 / 1000; p99[k, i] = $8 / 1000
-  err[k] += $6; if ($9 > rss[k]) rss[k] = $9
-  cpu[k, i] = $10 / hz; eff[k, i] = $10 > 0 ? $4 / ($10 / hz) : 0
-}
-END {
-  for (r = 1; r <= rows; r++) {
-    k = order[r]; m = n[k]
-    for (i = 1; i <= m; i++) { a[i] = rps[k, i] } ; R[k] = median(a, m)
-    for (i = 1; i <= m; i++) { a[i] = p50[k, i] } ; P50[k] = median(a, m)
-    for (i = 1; i <= m; i++) { a[i] = p99[k, i] } ; P99[k] = median(a, m)
-    for (i = 1; i <= m; i++) { a[i] = cpu[k, i] } ; C[k] = median(a, m)
-    for (i = 1; i <= m; i++) { a[i] = eff[k, i] } ; E[k] = median(a, m)
-  }
-  printf "Machine: %s; wrk -t2, %d runs per row (medians), errors summed over the runs.\n\n", cpuinfo, m
-  printf "| conns | server | req/s | p50 ms | p99 ms | errors | RSS MB | CPU s/run | req per CPU-s | pushring/nginx req/s | p99 | req per CPU-s |\n"
-  printf "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
-  for (c = 1; c <= nc; c++) {
-    ng = "nginx " conns[c]; pr = "pushring " conns[c]
-    printf "| %s | nginx | %.0f | %.2f | %.2f | %d | %.1f | %.2f | %.0f | | | |\n", conns[c], R[ng], P50[ng], P99[ng], err[ng], rss[ng] / 1024, C[ng], E[ng]
-    printf "| %s | pushring | %.0f | %.2f | %.2f | %d | %.1f | %.2f | %.0f | **%.2f** | %.2f | %.2f |\n", conns[c], R[pr], P50[pr], P99[pr], err[pr], rss[pr] / 1024, C[pr], E[pr],
-      R[pr] / R[ng], P99[pr] / P99[ng], E[pr] / E[ng]
-  }
-  k = "pushring 64"; g = "nginx 64"
-  if (k in seen) {
-    printf "\nTargets at 64 connections: req/s >= 0.8 x nginx: %s (%.2f); p99 <= 1.5 x nginx: %s (%.2f); >= 100,000 req per CPU-s: %s (%.0f); RSS <= 200 MB: %s (%.0f MB); 0 errors: %s (%d)\n",
-      R[k] >= 0.8 * R[g] ? "met" : "MISSED", R[k] / R[g], P99[k] <= 1.5 * P99[g] ? "met" : "MISSED", P99[k] / P99[g],
-      E[k] >= 100000 ? "met" : "MISSED", E[k], rss[k] <= 200 * 1024 ? "met" : "MISSED", rss[k] / 1024, err[k] == 0 ? "met" : "MISSED", err[k]
-  }
-}' "$OUT/runs.txt" >"$OUT/table.md"
+awk -v hz="$HZ" -v ref="$REF" -v cpuinfo="$(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" \
+  -f src/bench/table.awk "$OUT/runs.txt" >"$OUT/table.md"
 
 # --- A Pushgateway's own push cost with 100 and 10,000 groups held ---
 if [ "${BENCH_PGW:-1}" = 1 ]; then
   need_pkg prometheus-pushgateway prometheus-pushgateway
-  PG_PORT=$(free_port $((NG_PORT + 1)))
+  PG_PORT=$(free_port "$next")
   prometheus-pushgateway --web.listen-address="127.0.0.1:$PG_PORT" --persistence.file= >"$OUT/pushgateway.log" 2>&1 &
   PG_PID=$!
   pids+=("$PG_PID")
