@@ -1,6 +1,10 @@
 package io.pushring.key;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * The grouping key of one push, exactly as Pushgateway 1.5.x derives it from the request path.
@@ -9,17 +13,96 @@ import java.util.SortedMap;
  * ({@code storage.groupingKeyFor}): label names sorted, {@code name 0xFF value 0xFF ...} without a
  * trailing separator, values as raw decoded bytes. Two paths the Pushgateway treats as one group
  * have equal canonical bytes, whatever their label order, base64 or percent-encoding.
+ * Equality and hash code are those of the canonical bytes.
+ *
+ * <p>Only {@link GroupingKeyParser} builds keys, and it rejects values that are not valid UTF-8, so
+ * the byte 0xFF occurs in the canonical form only as the separator.
  */
 public final class GroupingKey {
-  // SKELETON: implemented in the key package work.
-  public byte[] canonical() { throw new UnsupportedOperationException("skeleton"); }
+  static final byte SEPARATOR = (byte) 0xff;
+
+  /** Holds the decoded path in [0, pathLength); may be longer (scratch space of the parser). */
+  private final byte[] decoded;
+  private final int pathLength;
+  private final byte[] canonical;
+  /** Racy single-check caches, as in String.hashCode: the values are deterministic and immutable. */
+  private int hash;
+  private String printable;
+
+  GroupingKey(byte[] decoded, int pathLength, byte[] canonical) {
+    this.decoded = decoded;
+    this.pathLength = pathLength;
+    this.canonical = canonical;
+  }
+
+  /** The canonical key bytes (a copy; see {@link #hashCanonical} for the zero-copy form). */
+  public byte[] canonical() { return canonical.clone(); }
 
   /** The whole request path percent-decoded to raw bytes ({@code +} kept), the dynamic-sharding hash input. */
-  public byte[] decodedPath() { throw new UnsupportedOperationException("skeleton"); }
+  public byte[] decodedPath() { return Arrays.copyOf(decoded, pathLength); }
 
-  /** Label name to raw value bytes, including {@code job}; sorted by name. */
-  public SortedMap<String, byte[]> labels() { throw new UnsupportedOperationException("skeleton"); }
+  /** Hashes {@link #canonical()} without copying it. */
+  public long hashCanonical(ByteHasher hasher) { return hasher.hash(canonical, 0, canonical.length); }
 
-  /** Human-readable form, e.g. {@code {instance="a",job="b"}}; non-UTF-8 bytes escaped as {@code \xff}. */
-  public String printable() { throw new UnsupportedOperationException("skeleton"); }
+  /** Hashes {@link #decodedPath()} without copying it. */
+  public long hashDecodedPath(ByteHasher hasher) { return hasher.hash(decoded, 0, pathLength); }
+
+  /** Label name to raw value bytes, including {@code job}; sorted by name. Unmodifiable; values are copies. */
+  public SortedMap<String, byte[]> labels() {
+    TreeMap<String, byte[]> labels = new TreeMap<>();
+    forEachLabel((nameFrom, nameTo, valueFrom, valueTo) ->
+        labels.put(new String(canonical, nameFrom, nameTo - nameFrom, StandardCharsets.US_ASCII),
+            Arrays.copyOfRange(canonical, valueFrom, valueTo)));
+    return Collections.unmodifiableSortedMap(labels);
+  }
+
+  /** Human-readable form, e.g. {@code {instance="a",job="b"}}; values quoted as Go's %q does. */
+  public String printable() {
+    String p = printable;
+    if (p == null) {
+      StringBuilder sb = new StringBuilder(canonical.length + 16).append('{');
+      forEachLabel((nameFrom, nameTo, valueFrom, valueTo) -> {
+        if (sb.length() > 1) sb.append(',');
+        for (int i = nameFrom; i < nameTo; i++) sb.append((char) canonical[i]);
+        sb.append('=');
+        GoQuote.appendQuoted(sb, canonical, valueFrom, valueTo);
+      });
+      printable = p = sb.append('}').toString();
+    }
+    return p;
+  }
+
+  private interface LabelVisitor {
+    void visit(int nameFrom, int nameTo, int valueFrom, int valueTo);
+  }
+
+  /** Walks the canonical bytes: name 0xFF value (0xFF name 0xFF value)*. Always has job, never empty. */
+  private void forEachLabel(LabelVisitor visitor) {
+    int i = 0;
+    int len = canonical.length;
+    while (i < len) {
+      int nameFrom = i;
+      while (canonical[i] != SEPARATOR) i++;
+      int nameTo = i++;
+      int valueFrom = i;
+      while (i < len && canonical[i] != SEPARATOR) i++;
+      visitor.visit(nameFrom, nameTo, valueFrom, i);
+      i++;
+    }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return this == o || (o instanceof GroupingKey && Arrays.equals(canonical, ((GroupingKey) o).canonical));
+  }
+
+  @Override
+  public int hashCode() {
+    int h = hash;
+    if (h == 0) hash = h = Arrays.hashCode(canonical);
+    return h;
+  }
+
+  @Override
+  public String toString() { return printable(); }
 }
