@@ -8,8 +8,9 @@
 # ("16 64 256"), BENCH_WARMUP seconds of JIT warm-up (30), BENCH_PGW=0 skips the Pushgateway part,
 # BENCH_JFR=1 records a JFR profile of pushring to target/bench/pushring.jfr,
 # PUSHRING_JAVA_OPTS replaces pushring's JVM flags (default: those of `make run`).
-# A/B of a change: BENCH_VS_JAVA_OPTS="..." and/or BENCH_VS_ENV="PUSHRING_ROUTER_INSTANCES=1" make the
-# reference a second pushring ("baseline") with those flags/settings instead of nginx, e.g.
+# A/B of a change: BENCH_VS_JAR=old.jar, BENCH_VS_JAVA_OPTS="..." and/or
+# BENCH_VS_ENV="PUSHRING_ROUTER_INSTANCES=1" make the reference a second pushring ("baseline") with
+# that jar, flags or settings instead of nginx, e.g.
 #   BENCH_VS_JAVA_OPTS="-Dpushring.native-transport=false" BENCH_CONNECTIONS=64 BENCH_PGW=0 make bench
 # Every process started here is stopped by PID on exit.
 set -euo pipefail
@@ -99,28 +100,28 @@ next=$((20000 + RANDOM % 20000))
 for i in 1 2 3; do p=$(free_port "$next"); next=$((p + 1)); members+=("127.0.0.1:$p"); done
 list=$(IFS=,; echo "${members[*]}")
 
-# start_pushring NAME JAVA_OPTS [VAR=VALUE...]: starts one pushring; sets PID and URL.
+# start_pushring NAME JAR JAVA_OPTS [VAR=VALUE...]: starts one pushring; sets PID and URL.
 start_pushring() {
-  local name=$1 opts=$2 port
-  shift 2
+  local name=$1 jar=$2 opts=$3 port
+  shift 3
   port=$(free_port "$next"); next=$((port + 1))
   # shellcheck disable=SC2086
   env -u PUSHRING_JAVA_OPTS PUSHRING_DISCOVERY_MODE=static PUSHRING_DISCOVERY_STATIC_MEMBERS="$list" \
     PUSHRING_HTTP_PORT="$port" PUSHRING_HTTP_HOST=127.0.0.1 PUSHRING_ROUTER_MODE=redirect "$@" \
-    java $opts -jar target/pushring.jar >"$OUT/$name.log" 2>&1 &
+    java $opts -jar "$jar" >"$OUT/$name.log" 2>&1 &
   PID=$!
   pids+=("$PID")
   URL="http://127.0.0.1:$port"
   wait_http "$URL/-/ready" 60
-  echo ">> $name PID $PID on $URL ($opts${*:+ $*}), members ${members[*]}" >&2
+  echo ">> $name PID $PID on $URL ($jar $opts${*:+ $*}), members ${members[*]}" >&2
 }
 
 java_opts=${PUSHRING_JAVA_OPTS:-$PUSHRING_DEFAULT_JAVA_OPTS}
 [ "${BENCH_JFR:-0}" = 1 ] && java_opts="$java_opts -XX:StartFlightRecording=filename=$OUT/pushring.jfr,settings=profile,dumponexit=true"
-start_pushring pushring "$java_opts"
+start_pushring pushring target/pushring.jar "$java_opts"
 PR_PID=$PID PR_URL=$URL
 
-if [ -z "${BENCH_VS_JAVA_OPTS:-}${BENCH_VS_ENV:-}" ]; then
+if [ -z "${BENCH_VS_JAVA_OPTS:-}${BENCH_VS_ENV:-}${BENCH_VS_JAR:-}" ]; then
   # --- nginx: its own prefix, config, pid and logs; the 307 goes to the first member ---
   REF=nginx
   NG_PREFIX=$(pwd)/$OUT/nginx
@@ -138,7 +139,7 @@ else
   # --- A/B: the reference is a second pushring with other JVM flags or settings ---
   REF=baseline
   # shellcheck disable=SC2086
-  start_pushring baseline "${BENCH_VS_JAVA_OPTS:-$java_opts}" ${BENCH_VS_ENV:-}
+  start_pushring baseline "${BENCH_VS_JAR:-target/pushring.jar}" "${BENCH_VS_JAVA_OPTS:-$java_opts}" ${BENCH_VS_ENV:-}
   REF_PID=$PID REF_URL=$URL
 fi
 
