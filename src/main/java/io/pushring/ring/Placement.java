@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import io.pushring.hash.Murmur3;
 import io.pushring.hash.XxHash64;
+import io.pushring.key.ByteHasher;
 import io.pushring.key.GroupingKey;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -61,8 +62,8 @@ public enum Placement {
     }
 
     @Override
-    byte[] hashInput(GroupingKey key) {
-      return key.canonical();
+    public long hash(GroupingKey key) {
+      return key.hashCanonical(GROUPING_KEY_HASH); // no copy of the key bytes on the hot path
     }
 
     @Override
@@ -99,8 +100,8 @@ public enum Placement {
     }
 
     @Override
-    byte[] hashInput(GroupingKey key) {
-      return key.decodedPath();
+    public long hash(GroupingKey key) {
+      return key.hashDecodedPath(DYNAMIC_SHARDING_HASH);
     }
 
     @Override
@@ -152,9 +153,11 @@ public enum Placement {
   }
 
   /** The ring position of a key under this placement (unsigned; 32 significant bits in dynamic-sharding mode). */
-  public long hash(GroupingKey key) {
-    return hash(hashInput(key));
-  }
+  public abstract long hash(GroupingKey key);
+
+  private static final ByteHasher GROUPING_KEY_HASH = (b, off, len) -> XxHash64.hash(b, off, len, 0L);
+  private static final ByteHasher DYNAMIC_SHARDING_HASH =
+      (b, off, len) -> Integer.toUnsignedLong(Murmur3.hash32(b, off, len, 0));
 
   /**
    * The ring position of raw hash input: the canonical key bytes for {@link #GROUPING_KEY}, the
@@ -163,7 +166,6 @@ public enum Placement {
   public abstract long hash(byte[] input);
 
   /** The bytes this placement hashes for a key. */
-  abstract byte[] hashInput(GroupingKey key);
 
   /** The string whose byte-wise order is the insertion order of members on a point ring. */
   abstract String ringName(Member member);
