@@ -29,6 +29,14 @@ frames jdk.ExecutionSample 64 | awk -F' <- ' '{
   | sort | uniq -c | sort -rn | head -"$N"
 
 echo
+echo "== Share of event-loop Java samples with a frame of ... anywhere on the stack (inclusive) =="
+frames jdk.ExecutionSample 64 | awk -v total="$total" '
+  /io\.pushring\.key\./ { key++ } /io\.pushring\.(ring|hash)\./ { ring++ } /io\.pushring\.router\./ { router++ }
+  /HttpObjectDecoder|VertxHttpRequestDecoder/ { dec++ } /HttpObjectEncoder|VertxHttpResponseEncoder/ { enc++ }
+  END { if (total > 0) printf "  pushring router (the handler, all it calls) %5.1f%%\n  grouping-key parser %5.1f%%\n  ring + hash %5.1f%%\n  Netty HTTP request decoder %5.1f%%\n  Netty HTTP response encoder %5.1f%%\n",
+    100 * router / total, 100 * key / total, 100 * ring / total, 100 * dec / total, 100 * enc / total }'
+
+echo
 echo "== Native method samples on event loops (waiting in epoll, or in a syscall) =="
 frames jdk.NativeMethodSample 2 | sort | uniq -c | sort -rn | head -10
 

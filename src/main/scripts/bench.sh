@@ -6,6 +6,7 @@
 # Prints one table (medians of BENCH_REPS runs) and writes it to target/bench/table.md.
 # Knobs (environment): BENCH_DURATION seconds per run (10), BENCH_REPS (3), BENCH_CONNECTIONS
 # ("16 64 256"), BENCH_WARMUP seconds of JIT warm-up (30), BENCH_PGW=0 skips the Pushgateway part,
+# BENCH_PGW_GROUPS ("100 10000") the groups held in it, BENCH_ROUTERS=0 skips pushring and nginx,
 # BENCH_JFR=1 records a JFR profile of pushring to target/bench/pushring.jfr,
 # PUSHRING_JAVA_OPTS replaces pushring's JVM flags (default: those of `make run`).
 # A/B of a change: BENCH_VS_JAR=old.jar, BENCH_VS_JAVA_OPTS="..." and/or
@@ -27,6 +28,7 @@ LUA=src/bench/push.lua
 HZ=$(getconf CLK_TCK)
 mkdir -p "$OUT"
 rm -f "$OUT/runs.txt"
+: >"$OUT/table.md"
 
 pids=()
 cleanup() {
@@ -65,7 +67,7 @@ rss_kb() {
 wrk_run() {
   local name=$1 pid=$2 url=$3 conns=$4 secs=$5 label=${6:-} before after line cpu sys
   read -r cpu sys < <(cpu_ticks "$pid")
-  line=$(wrk -t"$THREADS" -c"$conns" -d"${secs}s" --timeout 5s -s "$LUA" "$url" | grep '^BENCH ' || true)
+  line=$(wrk -t"$THREADS" -c"$conns" -d"${secs}s" --timeout 10s -s "$LUA" "$url" | grep '^BENCH ' || true)
   read -r after after_sys < <(cpu_ticks "$pid")
   before=$cpu; sys=$((after_sys - sys))
   [ -n "$line" ] || { echo "wrk gave no result for $name" >&2; return 1; }
@@ -100,103 +102,124 @@ next=$((20000 + RANDOM % 20000))
 for i in 1 2 3; do p=$(free_port "$next"); next=$((p + 1)); members+=("127.0.0.1:$p"); done
 list=$(IFS=,; echo "${members[*]}")
 
-# start_pushring NAME JAR JAVA_OPTS [VAR=VALUE...]: starts one pushring; sets PID and URL.
-start_pushring() {
-  local name=$1 jar=$2 opts=$3 port
-  shift 3
-  port=$(free_port "$next"); next=$((port + 1))
-  # shellcheck disable=SC2086
-  env -u PUSHRING_JAVA_OPTS PUSHRING_DISCOVERY_MODE=static PUSHRING_DISCOVERY_STATIC_MEMBERS="$list" \
-    PUSHRING_HTTP_PORT="$port" PUSHRING_HTTP_HOST=127.0.0.1 PUSHRING_ROUTER_MODE=redirect "$@" \
-    java $opts -jar "$jar" >"$OUT/$name.log" 2>&1 &
-  PID=$!
-  pids+=("$PID")
-  URL="http://127.0.0.1:$port"
-  wait_http "$URL/-/ready" 60
-  echo ">> $name PID $PID on $URL ($jar $opts${*:+ $*}), members ${members[*]}" >&2
-}
+if [ "${BENCH_ROUTERS:-1}" = 1 ]; then
+  # start_pushring NAME JAR JAVA_OPTS [VAR=VALUE...]: starts one pushring; sets PID and URL.
+  start_pushring() {
+    local name=$1 jar=$2 opts=$3 port
+    shift 3
+    port=$(free_port "$next"); next=$((port + 1))
+    # shellcheck disable=SC2086
+    env -u PUSHRING_JAVA_OPTS PUSHRING_DISCOVERY_MODE=static PUSHRING_DISCOVERY_STATIC_MEMBERS="$list" \
+      PUSHRING_HTTP_PORT="$port" PUSHRING_HTTP_HOST=127.0.0.1 PUSHRING_ROUTER_MODE=redirect "$@" \
+      java $opts -jar "$jar" >"$OUT/$name.log" 2>&1 &
+    PID=$!
+    pids+=("$PID")
+    URL="http://127.0.0.1:$port"
+    wait_http "$URL/-/ready" 60
+    echo ">> $name PID $PID on $URL ($jar $opts${*:+ $*}), members ${members[*]}" >&2
+  }
 
-java_opts=${PUSHRING_JAVA_OPTS:-$PUSHRING_DEFAULT_JAVA_OPTS}
-[ "${BENCH_JFR:-0}" = 1 ] && java_opts="$java_opts -XX:StartFlightRecording=filename=$OUT/pushring.jfr,settings=profile,dumponexit=true"
-start_pushring pushring target/pushring.jar "$java_opts"
-PR_PID=$PID PR_URL=$URL
+  java_opts=${PUSHRING_JAVA_OPTS:-$PUSHRING_DEFAULT_JAVA_OPTS}
+  [ "${BENCH_JFR:-0}" = 1 ] && java_opts="$java_opts -XX:StartFlightRecording=filename=$OUT/pushring.jfr,settings=profile,dumponexit=true"
+  start_pushring pushring target/pushring.jar "$java_opts"
+  PR_PID=$PID PR_URL=$URL
 
-if [ -z "${BENCH_VS_JAVA_OPTS:-}${BENCH_VS_ENV:-}${BENCH_VS_JAR:-}" ]; then
-  # --- nginx: its own prefix, config, pid and logs; the 307 goes to the first member ---
-  REF=nginx
-  NG_PREFIX=$(pwd)/$OUT/nginx
-  mkdir -p "$NG_PREFIX/logs" "$NG_PREFIX/tmp"
-  NG_PORT=$(free_port "$next"); next=$((NG_PORT + 1))
-  sed -e "s#@PREFIX@#$NG_PREFIX#g" -e "s#@PORT@#$NG_PORT#g" -e "s#@MEMBER@#${members[0]}#g" \
-    src/bench/nginx.conf.template >"$NG_PREFIX/nginx.conf"
-  nginx -p "$NG_PREFIX" -e "$NG_PREFIX/logs/error.log" -c "$NG_PREFIX/nginx.conf" &
-  REF_PID=$!
-  pids+=("$REF_PID")
-  REF_URL="http://127.0.0.1:$NG_PORT"
-  for _ in $(seq 50); do curl -s -o /dev/null "$REF_URL/metrics/job/x" && break; sleep 0.1; done
-  echo ">> nginx PID $REF_PID on $REF_URL (workers: $(pgrep -P "$REF_PID" | tr '\n' ' '))" >&2
-else
-  # --- A/B: the reference is a second pushring with other JVM flags or settings ---
-  REF=baseline
-  # shellcheck disable=SC2086
-  start_pushring baseline "${BENCH_VS_JAR:-target/pushring.jar}" "${BENCH_VS_JAVA_OPTS:-$java_opts}" ${BENCH_VS_ENV:-}
-  REF_PID=$PID REF_URL=$URL
+  if [ -z "${BENCH_VS_JAVA_OPTS:-}${BENCH_VS_ENV:-}${BENCH_VS_JAR:-}" ]; then
+    # --- nginx: its own prefix, config, pid and logs; the 307 goes to the first member ---
+    REF=nginx
+    NG_PREFIX=$(pwd)/$OUT/nginx
+    mkdir -p "$NG_PREFIX/logs" "$NG_PREFIX/tmp"
+    NG_PORT=$(free_port "$next"); next=$((NG_PORT + 1))
+    sed -e "s#@PREFIX@#$NG_PREFIX#g" -e "s#@PORT@#$NG_PORT#g" -e "s#@MEMBER@#${members[0]}#g" \
+      src/bench/nginx.conf.template >"$NG_PREFIX/nginx.conf"
+    nginx -p "$NG_PREFIX" -e "$NG_PREFIX/logs/error.log" -c "$NG_PREFIX/nginx.conf" &
+    REF_PID=$!
+    pids+=("$REF_PID")
+    REF_URL="http://127.0.0.1:$NG_PORT"
+    for _ in $(seq 50); do curl -s -o /dev/null "$REF_URL/metrics/job/x" && break; sleep 0.1; done
+    echo ">> nginx PID $REF_PID on $REF_URL (workers: $(pgrep -P "$REF_PID" | tr '\n' ' '))" >&2
+  else
+    # --- A/B: the reference is a second pushring with other JVM flags or settings ---
+    REF=baseline
+    # shellcheck disable=SC2086
+    start_pushring baseline "${BENCH_VS_JAR:-target/pushring.jar}" "${BENCH_VS_JAVA_OPTS:-$java_opts}" ${BENCH_VS_ENV:-}
+    REF_PID=$PID REF_URL=$URL
+  fi
+
+  verify pushring "$PR_URL"
+  verify "$REF" "$REF_URL"
+
+  echo ">> warm-up: pushring ${WARMUP}s (JIT), $REF $([ $REF = nginx ] && echo 5 || echo "$WARMUP")s" >&2
+  wrk_run pushring "$PR_PID" "$PR_URL" 64 "$WARMUP"
+  wrk_run "$REF" "$REF_PID" "$REF_URL" 64 "$([ $REF = nginx ] && echo 5 || echo "$WARMUP")"
+
+  # Interleaved, so a burst of load from elsewhere on the machine hits both servers alike.
+  for c in $CONNS; do
+    echo ">> $c connections, $REPS x ${DURATION}s each" >&2
+    wrk_run pushring "$PR_PID" "$PR_URL" "$c" 3
+    wrk_run "$REF" "$REF_PID" "$REF_URL" "$c" 3
+    for r in $(seq "$REPS"); do
+      wrk_run pushring "$PR_PID" "$PR_URL" "$c" "$DURATION" "$r"
+      wrk_run "$REF" "$REF_PID" "$REF_URL" "$c" "$DURATION" "$r"
+    done
+  done
+  kill "$PR_PID" "$REF_PID" 2>/dev/null || true
+  wait "$PR_PID" "$REF_PID" 2>/dev/null || true
+
+  # --- The table: medians per server and connection count, ratios pushring / nginx ---
+  awk -v hz="$HZ" -v ref="$REF" -v cpuinfo="$(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" \
+    -f src/bench/table.awk "$OUT/runs.txt" >"$OUT/table.md"
 fi
 
-verify pushring "$PR_URL"
-verify "$REF" "$REF_URL"
-
-echo ">> warm-up: pushring ${WARMUP}s (JIT), $REF $([ $REF = nginx ] && echo 5 || echo "$WARMUP")s" >&2
-wrk_run pushring "$PR_PID" "$PR_URL" 64 "$WARMUP"
-wrk_run "$REF" "$REF_PID" "$REF_URL" 64 "$([ $REF = nginx ] && echo 5 || echo "$WARMUP")"
-
-# Interleaved, so a burst of load from elsewhere on the machine hits both servers alike.
-for c in $CONNS; do
-  echo ">> $c connections, $REPS x ${DURATION}s each" >&2
-  wrk_run pushring "$PR_PID" "$PR_URL" "$c" 3
-  wrk_run "$REF" "$REF_PID" "$REF_URL" "$c" 3
-  for r in $(seq "$REPS"); do
-    wrk_run pushring "$PR_PID" "$PR_URL" "$c" "$DURATION" "$r"
-    wrk_run "$REF" "$REF_PID" "$REF_URL" "$c" "$DURATION" "$r"
-  done
-done
-kill "$PR_PID" "$REF_PID" 2>/dev/null || true
-wait "$PR_PID" "$REF_PID" 2>/dev/null || true
-
-# --- The table: medians per server and connection count, ratios pushring / nginx ---
-awk -v hz="$HZ" -v ref="$REF" -v cpuinfo="$(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" \
-  -f src/bench/table.awk "$OUT/runs.txt" >"$OUT/table.md"
-
 # --- A Pushgateway's own push cost with 100 and 10,000 groups held ---
+# Every push makes the Pushgateway gather its whole store to check consistency, so filling one with
+# 10,000 groups push by push takes O(N^2) (about 20 minutes here). Instead a first Pushgateway, with
+# the check off, takes the groups and writes them to its own persistence file under target/bench on
+# SIGTERM; a second one, with default flags, loads that file and is measured.
 if [ "${BENCH_PGW:-1}" = 1 ]; then
   need_pkg prometheus-pushgateway prometheus-pushgateway
-  PG_PORT=$(free_port "$next")
-  prometheus-pushgateway --web.listen-address="127.0.0.1:$PG_PORT" --persistence.file= >"$OUT/pushgateway.log" 2>&1 &
-  PG_PID=$!
-  pids+=("$PG_PID")
-  PG_URL="http://127.0.0.1:$PG_PORT"
-  wait_http "$PG_URL/-/ready" 20
+  PGW_CONNS=4
   body=$OUT/push-body.txt
   printf '# TYPE batch_last_success_seconds gauge\nbatch_last_success_seconds 1.7e9\n# TYPE batch_records_total counter\nbatch_records_total 12345\n' >"$body"
-  held=0
   {
     echo
-    echo "One Pushgateway ($(prometheus-pushgateway --version 2>&1 | head -1 | awk '{print $3}')), wrk -t2 -c16 PUT to one group, ${DURATION}s after a 3s warm-up, while it holds N other groups (2 metric families each):"
+    echo "One Pushgateway ($(prometheus-pushgateway --version 2>&1 | head -1 | awk '{print $3}'), default flags), wrk -t2 -c$PGW_CONNS PUT to one group for ${DURATION}s after a 3s warm-up, while it holds N other groups (2 metric families each):"
     echo
-    echo "| groups held | pushes/s | p50 ms | p99 ms | errors | CPU s per 1000 pushes | RSS MB |"
+    echo "| groups held | pushes/s | p50 ms | p99 ms | errors | CPU ms per push | RSS MB |"
     echo "|---:|---:|---:|---:|---:|---:|---:|"
   } >>"$OUT/table.md"
-  for groups in 100 10000; do
+  # start_pgw DATAFILE [FLAG...]: sets PG_PID and PG_URL.
+  start_pgw() {
+    local data=$1 port
+    shift
+    port=$(free_port "$next"); next=$((port + 1))
+    prometheus-pushgateway --web.listen-address="127.0.0.1:$port" --persistence.file="$data" "$@" \
+      >>"$OUT/pushgateway.log" 2>&1 &
+    PG_PID=$!
+    pids+=("$PG_PID")
+    PG_URL="http://127.0.0.1:$port"
+    wait_http "$PG_URL/-/ready" 60
+  }
+  stop_pgw() { kill "$PG_PID"; wait "$PG_PID" 2>/dev/null || true; }
+  for groups in ${BENCH_PGW_GROUPS:-100 10000}; do
+    data=$(pwd)/$OUT/pushgateway-$groups.data
+    rm -f "$data"
     t0=$SECONDS
+    start_pgw "$data" --push.disable-consistency-check
     # curl's URL globbing: one process, one keep-alive connection, a PUT per group.
-    curl -sS -f -T "$body" "$PG_URL/metrics/job/preload/instance/host-[$((held + 1))-$groups]" >/dev/null
-    echo ">> Pushgateway: preloaded groups $((held + 1))..$groups in $((SECONDS - t0))s" >&2
-    held=$groups
-    BENCH_FIXED_PATH=/metrics/job/bench/instance/fixed wrk_run pushgateway "$PG_PID" "$PG_URL" 16 3
-    BENCH_FIXED_PATH=/metrics/job/bench/instance/fixed wrk_run pushgateway "$PG_PID" "$PG_URL" 16 "$DURATION" "g$groups"
+    curl -sS -f -T "$body" "$PG_URL/metrics/job/preload/instance/host-[1-$groups]" >/dev/null
+    stop_pgw
+    start_pgw "$data"
+    held=$(curl -sS "$PG_URL/metrics" | grep -c '^push_time_seconds{' || true)
+    echo ">> Pushgateway PID $PG_PID holds $held groups (loaded in $((SECONDS - t0))s)" >&2
+    [ "$held" -ge "$groups" ] || { echo "!! expected $groups groups" >&2; exit 1; }
+    BENCH_FIXED_PATH=/metrics/job/bench/instance/fixed wrk_run pushgateway "$PG_PID" "$PG_URL" "$PGW_CONNS" 3
+    BENCH_FIXED_PATH=/metrics/job/bench/instance/fixed wrk_run pushgateway "$PG_PID" "$PG_URL" "$PGW_CONNS" "$DURATION" "g$groups"
+    stop_pgw
+    rm -f "$data"
     awk -v g="$groups" -v hz="$HZ" '$1 == "pushgateway" && $3 == "g" g {
-      printf "| %d | %.0f | %.2f | %.2f | %d | %.2f | %.1f |\n", g, $4 / ($5 / 1e6), $7 / 1000, $8 / 1000, $6,
-        $4 > 0 ? ($10 / hz) / ($4 / 1000) : 0, $9 / 1024 }' "$OUT/runs.txt" >>"$OUT/table.md"
+      printf "| %d | %.1f | %.1f | %.1f | %d | %.2f | %.1f |\n", g, $4 / ($5 / 1e6), $7 / 1000, $8 / 1000, $6,
+        ($4 > 0 ? 1000 * ($10 / hz) / $4 : 0), $9 / 1024 }' "$OUT/runs.txt" >>"$OUT/table.md"
   done
 fi
 
