@@ -24,7 +24,7 @@ deps-test:
 	@$(TOOLS); need_pkg curl curl && need_pkg prometheus-pushgateway prometheus-pushgateway
 
 ## bench: pushring vs nginx (same 307, same machine, same run) under wrk, and a Pushgateway's own push
-## cost at 100 vs 10,000 groups; one table, also in target/bench/table.md. ~8 minutes. Knobs: see bench.sh.
+## cost at 100 vs 10,000 groups; one table, also in target/bench/table.md. ~6 minutes. Knobs: see bench.sh.
 bench: deps-bench build
 	@bash src/main/scripts/bench.sh
 
