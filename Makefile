@@ -3,7 +3,7 @@ SHELL := /bin/bash
 MVN   ?= mvn -B
 TOOLS := . src/main/scripts/tools.sh
 
-.PHONY: run test build deps-run deps-test bench-jmh clean
+.PHONY: run test build deps-run deps-test deps-bench bench bench-jmh clean
 
 ## run: build, start three local Pushgateways and pushring (static mode) in front of them.
 run: deps-run build
@@ -21,7 +21,16 @@ deps-run:
 	@$(TOOLS); need_pkg curl curl && need_pkg prometheus-pushgateway prometheus-pushgateway
 
 deps-test:
-	@$(TOOLS); need_pkg curl curl && need_pkg prometheus-pushgateway prometheus-pushgateway && need_pkg prometheus prometheus
+	@$(TOOLS); need_pkg curl curl && need_pkg prometheus-pushgateway prometheus-pushgateway \
+	  && need_pkg prometheus prometheus && need_pkg chromium chromium && need_pkg chromedriver chromium-driver
+
+## bench: pushring vs nginx (same 307, same machine, same run) under wrk, and a Pushgateway's own push
+## cost at 100 vs 10,000 groups; one table, also in target/bench/table.md. ~6 minutes. Knobs: see bench.sh.
+bench: deps-bench build
+	@bash src/main/scripts/bench.sh
+
+deps-bench:
+	@$(TOOLS); need_pkg curl curl && need_pkg nginx nginx-light && need_pkg wrk wrk && need_pkg prometheus-pushgateway prometheus-pushgateway
 
 ## bench-jmh: JMH microbenchmarks of the hot path (parse + hash + lookup). JMH_ARGS to narrow, e.g. JMH_ARGS="RingBench -f 1".
 JMH_ARGS ?= -f 1 -wi 3 -i 5 -w 2s -r 2s -prof gc

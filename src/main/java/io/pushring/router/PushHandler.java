@@ -3,6 +3,7 @@ package io.pushring.router;
 import io.pushring.key.GroupingKey;
 import io.pushring.key.GroupingKeyParser;
 import io.pushring.key.InvalidPushPathException;
+import io.pushring.metrics.Decision;
 import io.pushring.ring.Member;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
@@ -26,9 +27,11 @@ final class PushHandler implements Handler<HttpServerRequest> {
   private final Supplier<RoutingTable> table;
   private final int redirectStatus;
   private final CharSequence retryAfterSeconds;
+  private final RouteObserver observer;
 
-  PushHandler(Supplier<RoutingTable> table, RouterOptions options) {
+  PushHandler(Supplier<RoutingTable> table, RouterOptions options, RouteObserver observer) {
     this.table = table;
+    this.observer = observer;
     this.redirectStatus = options.redirectStatus();
     this.retryAfterSeconds = HttpHeaders.createOptimized(options.retryAfterSeconds());
   }
@@ -44,11 +47,13 @@ final class PushHandler implements Handler<HttpServerRequest> {
 
   @Override
   public void handle(HttpServerRequest req) {
+    long t0 = observer.start();
     HttpMethod method = req.method();
     boolean lookupOnly = method == HttpMethod.GET;
     if (!lookupOnly && method != HttpMethod.PUT && method != HttpMethod.POST && method != HttpMethod.DELETE) {
       req.response().putHeader(HttpHeaders.ALLOW, ALLOWED);
       text(req.response(), 405, "Method Not Allowed");
+      observer.refused(req, Decision.REJECT, 405, null, "method not allowed", t0);
       return;
     }
     String path = req.path();
@@ -57,6 +62,7 @@ final class PushHandler implements Handler<HttpServerRequest> {
       key = GroupingKeyParser.parse(path);
     } catch (InvalidPushPathException bad) {
       text(req.response(), bad.status(), bad.getMessage());
+      observer.refused(req, Decision.REJECT, bad.status(), null, bad.getMessage(), t0);
       return;
     }
     RoutingTable current = table.get();
@@ -64,18 +70,21 @@ final class PushHandler implements Handler<HttpServerRequest> {
     if (owner == null) {
       req.response().putHeader(RETRY_AFTER, retryAfterSeconds);
       text(req.response(), 503, "no healthy Pushgateway in the ring; retry later");
+      observer.refused(req, Decision.UNAVAILABLE, 503, key, "no healthy Pushgateway", t0);
       return;
     }
     String location = location(current.baseUrl(owner), path, req.query());
     if (lookupOnly) {
       // What dynamic-sharding answers to a GET: where the push would go, for debugging.
       text(req.response(), 200, "nextUrl:" + location);
+      observer.routed(req, Decision.LOOKUP, 200, key, current, owner, t0);
       return;
     }
     req.response()
         .setStatusCode(redirectStatus)
         .putHeader(HttpHeaders.LOCATION, location)
         .end();
+    observer.routed(req, Decision.REDIRECT, redirectStatus, key, current, owner, t0);
   }
 
   /** The owner's base URL + the path exactly as received (still percent-encoded) + the original query. */

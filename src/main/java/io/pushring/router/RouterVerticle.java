@@ -2,7 +2,10 @@ package io.pushring.router;
 
 import io.pushring.config.PushringConfig;
 import io.pushring.discovery.RingPublisher;
+import io.pushring.metrics.PushringMetrics;
+import io.pushring.metrics.RequestMetrics;
 import io.pushring.ring.Ring;
+import io.pushring.tap.TapSwitch;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -20,16 +23,20 @@ public final class RouterVerticle extends VerticleBase {
   static final long DRAIN_SECONDS = 10;
 
   private final RouterOptions options;
+  private final int accessLogEvery;
   private RoutingTable table = RoutingTable.none();
   private HttpServer server;
 
   public RouterVerticle(PushringConfig config) {
     this.options = RouterOptions.from(config);
+    this.accessLogEvery = config.accessLog().every();
   }
 
   @Override
   public Future<?> start() {
-    PushHandler push = new PushHandler(this::table, options);
+    RouteObserver observer = new RouteObserver(new RequestMetrics(PushringMetrics.of(vertx).registry()),
+        TapSwitch.of(vertx), vertx.eventBus(), this::table, accessLogEvery);
+    PushHandler push = new PushHandler(this::table, options, observer);
     Router api = ApiRoutes.create(vertx, this::table, push);
     server = vertx.createHttpServer(serverOptions())
         .requestHandler(req -> {
