@@ -35,7 +35,7 @@ import org.yaml.snakeyaml.Yaml;
  * registered Pushgateway: the three pushring's registrar registered and a fourth whose Consul check
  * fails (critical: out of pushring's ring, yet scraped, because a sick Pushgateway still holds data);
  * a group pushed through pushring must come back with its own job label (honor_labels) and the
- * {@code pushgateway} label of the Pushgateway that holds it.
+ * {@code pushgateway} label of the Pushgateway that holds it; the pushring job scrapes pushring.
  *
  * <p>Two variants of the same checks: {@link #prometheusConsulSdScrapesEveryRegisteredPushgateway()}
  * runs {@code conf/prometheus.yml} as written (consul_sd_configs). Debian's Prometheus (bookworm 2.42,
@@ -141,7 +141,6 @@ class PrometheusScrapeTest {
   private void assertScrapesEveryRegisteredPushgateway(PrometheusProcess prometheus, String discovery) {
     Map<String, String> expected = new TreeMap<>(); // scrape address -> Consul service ID
     for (int i = 0; i < fleet.size(); i++) expected.put(fleet.get(i).host() + ":" + fleet.get(i).port(), fleet.id(i));
-    long started = System.nanoTime();
     long took = Await.until(() -> "every registered Pushgateway up in " + prometheus.baseUrl() + "/api/v1/targets: "
             + pushgatewayTargets(prometheus), Duration.ofSeconds(30),
         () -> {
@@ -175,7 +174,6 @@ class PrometheusScrapeTest {
         PrometheusProcess.binary(), discovery, consul.kind(), targets.size(), took, series[0].encode(), prometheus.pid());
     Await.until(() -> "pushring's own target up: " + jobTargets(prometheus, "pushring"), Duration.ofSeconds(20),
         () -> jobTargets(prometheus, "pushring").values().stream().anyMatch(t -> "up".equals(t.getString("health"))));
-    assertThat(Await.millisSince(started)).isLessThan(60_000);
   }
 
   private Map<String, JsonObject> pushgatewayTargets(PrometheusProcess prometheus) {
