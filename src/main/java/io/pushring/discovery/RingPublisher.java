@@ -39,6 +39,11 @@ public final class RingPublisher {
     return map(vertx).get(KEY);
   }
 
+  /** The map itself, for readers that look the ring up on every request (routers). */
+  public static LocalMap<String, Ring> localMap(Vertx vertx) {
+    return map(vertx);
+  }
+
   private static LocalMap<String, Ring> map(Vertx vertx) {
     return vertx.sharedData().getLocalMap(MAP);
   }

@@ -8,6 +8,7 @@ import io.pushring.ring.Ring;
 import io.pushring.tap.TapSwitch;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.shareddata.LocalMap;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
@@ -25,6 +26,7 @@ public final class RouterVerticle extends VerticleBase {
   private final RouterOptions options;
   private final int accessLogEvery;
   private RoutingTable table = RoutingTable.none();
+  private LocalMap<String, Ring> rings;
   private HttpServer server;
 
   public RouterVerticle(PushringConfig config) {
@@ -36,6 +38,7 @@ public final class RouterVerticle extends VerticleBase {
   public Future<?> start() {
     RouteObserver observer = new RouteObserver(new RequestMetrics(PushringMetrics.of(vertx).registry()),
         TapSwitch.of(vertx), vertx.eventBus(), this::table, accessLogEvery);
+    rings = RingPublisher.localMap(vertx);
     PushHandler push = new PushHandler(this::table, options, observer);
     Router api = ApiRoutes.create(vertx, this::table, push);
     server = vertx.createHttpServer(serverOptions())
@@ -62,7 +65,15 @@ public final class RouterVerticle extends VerticleBase {
     return server.actualPort();
   }
 
+  /**
+   * The table for the ring discovery published last. One LocalMap read per request (a concurrent
+   * hash-map get; a Shareable comes back as itself): a router is never behind the map, so every
+   * instance and every router answers from the same ring as soon as it is published, without
+   * waiting for the event-bus announcement.
+   */
   private RoutingTable table() {
+    Ring latest = rings.get(RingPublisher.KEY);
+    if (latest != table.ring()) use(latest);
     return table;
   }
 
