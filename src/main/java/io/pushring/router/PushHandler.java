@@ -23,14 +23,29 @@ final class PushHandler implements Handler<HttpServerRequest> {
   private static final CharSequence ALLOWED = HttpHeaders.createOptimized("GET, PUT, POST, DELETE");
   private static final CharSequence RETRY_AFTER = HttpHeaders.createOptimized("Retry-After");
 
-  private final Supplier<RoutingTable> table;
-  private final int redirectStatus;
-  private final CharSequence retryAfterSeconds;
+  private static final CharSequence X_FORWARDED_PROTO = HttpHeaders.createOptimized("X-Forwarded-Proto");
 
-  PushHandler(Supplier<RoutingTable> table, RouterOptions options) {
+  private final Supplier<RoutingTable> table;
+  private final CharSequence retryAfterSeconds;
+  private final RedirectPolicy policy;
+  private final ProxyForwarder proxy;   // null in redirect mode
+
+  PushHandler(Supplier<RoutingTable> table, RouterOptions options, RedirectPolicy policy, ProxyForwarder proxy) {
     this.table = table;
-    this.redirectStatus = options.redirectStatus();
     this.retryAfterSeconds = HttpHeaders.createOptimized(options.retryAfterSeconds());
+    this.policy = policy;
+    this.proxy = proxy;
+  }
+
+  /** Redirect or proxy, and why (router.mode; in auto mode judged from the request's headers). */
+  RedirectPolicy.Decision decide(HttpServerRequest req) {
+    String scheme = req.getHeader(X_FORWARDED_PROTO);   // the client's scheme, behind a TLS-terminating proxy
+    return policy.decide(req.getHeader(HttpHeaders.USER_AGENT), req.headers().contains(HttpHeaders.AUTHORIZATION),
+        scheme != null ? scheme : req.scheme());
+  }
+
+  RedirectPolicy policy() {
+    return policy;
   }
 
   /**
@@ -66,15 +81,19 @@ final class PushHandler implements Handler<HttpServerRequest> {
       text(req.response(), 503, "no healthy Pushgateway in the ring; retry later");
       return;
     }
-    String location = location(current.baseUrl(owner), path, req.query());
     if (lookupOnly) {
       // What dynamic-sharding answers to a GET: where the push would go, for debugging.
-      text(req.response(), 200, "nextUrl:" + location);
+      text(req.response(), 200, "nextUrl:" + location(current.baseUrl(owner), path, req.query()));
+      return;
+    }
+    RedirectPolicy.Decision decision = decide(req);
+    if (!decision.redirect()) {
+      proxy.forward(req, owner);
       return;
     }
     req.response()
-        .setStatusCode(redirectStatus)
-        .putHeader(HttpHeaders.LOCATION, location)
+        .setStatusCode(policy.redirectStatus())
+        .putHeader(HttpHeaders.LOCATION, location(current.baseUrl(owner), path, req.query()))
         .end();
   }
 

@@ -20,16 +20,23 @@ public final class RouterVerticle extends VerticleBase {
   static final long DRAIN_SECONDS = 10;
 
   private final RouterOptions options;
+  private final RedirectPolicy policy;
+  private final ProxyForwarder.Settings proxySettings;
   private RoutingTable table = RoutingTable.none();
   private HttpServer server;
+  private ProxyForwarder proxy;
 
   public RouterVerticle(PushringConfig config) {
     this.options = RouterOptions.from(config);
+    this.policy = RedirectPolicy.from(config);
+    this.proxySettings = ProxyForwarder.Settings.from(config);
   }
 
   @Override
   public Future<?> start() {
-    PushHandler push = new PushHandler(this::table, options);
+    // Created on this verticle's event loop: its pooled connections stay there.
+    proxy = policy.mayProxy() ? new ProxyForwarder(vertx, proxySettings) : null;
+    PushHandler push = new PushHandler(this::table, options, policy, proxy);
     Router api = ApiRoutes.create(vertx, this::table, push);
     server = vertx.createHttpServer(serverOptions())
         .requestHandler(req -> {
@@ -47,7 +54,8 @@ public final class RouterVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return server == null ? Future.succeededFuture() : server.shutdown(DRAIN_SECONDS, TimeUnit.SECONDS);
+    Future<Void> drained = server == null ? Future.succeededFuture() : server.shutdown(DRAIN_SECONDS, TimeUnit.SECONDS);
+    return proxy == null ? drained : drained.eventually(proxy::close);
   }
 
   /** The port actually bound (useful with port 0). */
