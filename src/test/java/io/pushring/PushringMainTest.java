@@ -1,0 +1,104 @@
+package io.pushring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pushring.testing.FreePorts;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The process contract: exit status 2 with one line for bad configuration; SIGTERM stops it. */
+class PushringMainTest {
+
+  private static Process launch(Map<String, String> env, String... args) throws IOException {
+    List<String> command = new java.util.ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), Pushring.class.getName()));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().keySet().removeIf(k -> k.startsWith("PUSHRING_"));
+    pb.environment().putAll(env);
+    Path err = Files.createTempFile("pushring-stderr", ".txt");
+    err.toFile().deleteOnExit();
+    pb.redirectError(err.toFile());
+    Process p = pb.start();
+    STDERR.put(p, err);
+    return p;
+  }
+
+  private static final Map<Process, Path> STDERR = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static String stderr(Process p) throws IOException {
+    return Files.readString(STDERR.get(p), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void badValueExitsWithStatus2AndOneLineNamingTheKey() throws Exception {
+    Process p = launch(Map.of("PUSHRING_ROUTER_REDIRECT_STATUS", "302"));
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isEqualTo(2);
+    String err = stderr(p).strip();
+    assertThat(err.lines()).hasSize(1);
+    assertThat(err).startsWith("pushring: config: router.redirect-status (PUSHRING_ROUTER_REDIRECT_STATUS):");
+  }
+
+  @Test
+  void unknownKeyInTheFileExitsWithStatus2(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("bad.yaml");
+    Files.writeString(file, "router:\n  mdoe: proxy\n");
+    Process p = launch(Map.of(), "-c", file.toString());
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isEqualTo(2);
+    assertThat(stderr(p).strip()).isEqualTo("pushring: config: router.mdoe: unknown key (did you mean router.mode?)");
+  }
+
+  @Test
+  void unknownArgumentExitsWithStatus2() throws Exception {
+    Process p = launch(Map.of(), "--port", "1");
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isEqualTo(2);
+    assertThat(stderr(p)).contains("--port");
+  }
+
+  @Test
+  void startsInStaticModeAndStopsOnSigterm() throws Exception {
+    int port = FreePorts.find();
+    Process p = launch(Map.of(
+        "PUSHRING_HTTP_HOST", "127.0.0.1",
+        "PUSHRING_HTTP_PORT", Integer.toString(port),
+        "PUSHRING_DISCOVERY_MODE", "static",
+        "PUSHRING_DISCOVERY_STATIC_MEMBERS", "127.0.0.1:9091"));
+    try {
+      HttpClient client = HttpClient.newHttpClient();
+      HttpResponse<String> ready = null;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (System.nanoTime() < deadline && (ready == null || ready.statusCode() != 200)) {
+        try {
+          ready = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/-/ready")).build(),
+              HttpResponse.BodyHandlers.ofString());
+        } catch (IOException notYet) {
+          Thread.sleep(100);
+        }
+      }
+      assertThat(ready).isNotNull();
+      assertThat(ready.statusCode()).isEqualTo(200);
+      long stopping = System.nanoTime();
+      p.destroy(); // SIGTERM
+      assertThat(p.waitFor(20, TimeUnit.SECONDS)).as("stopped after SIGTERM").isTrue();
+      System.out.printf("stopped %d ms after SIGTERM%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopping));
+      assertThat(stderr(p)).contains("stopping: draining routers");
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+}
