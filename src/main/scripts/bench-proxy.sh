@@ -3,7 +3,8 @@
 # front of the same nginx answering 200 to every PUT. Loopback only, bounded in time. For each proxy
 # and connection count: requests/s and requests per second of the proxy's own CPU (utime + stime of
 # its process, from /proc). Needs target/pushring.jar and the test classes (make bench-proxy builds).
-# BENCH_DURATION (s, default 10) and BENCH_CONNECTIONS (default "16 64 256") tune the run.
+# BENCH_DURATION (s, default 10), BENCH_WARMUP (s of JIT warm-up per JVM, default 30) and
+# BENCH_CONNECTIONS (default "16 64 256") tune the run.
 set -euo pipefail
 . "$(dirname "$0")/tools.sh"
 
@@ -102,6 +103,6 @@ run() { # NAME PORT PID WARMUP_SECONDS
 
 echo "| proxy | connections | requests/s | mean latency | proxy CPU (cores) | requests per proxy CPU-second |"
 echo "|---|---|---|---|---|---|"
-run "pushring proxy (core HttpClient)" "$pr" "$pushring_pid" 15
-run "vertx-http-proxy variant" "$hp" "$variant_pid" 15
+run "pushring proxy (core HttpClient)" "$pr" "$pushring_pid" "${BENCH_WARMUP:-30}"
+run "vertx-http-proxy variant" "$hp" "$variant_pid" "${BENCH_WARMUP:-30}"
 run "HAProxy $(haproxy -v | head -1 | awk '{print $3}')" "$ha" "$haproxy_pid" 3

@@ -18,6 +18,7 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
 import java.net.ConnectException;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 
@@ -63,6 +64,9 @@ final class ProxyForwarder {
   private final Vertx vertx;
   private final Settings settings;
   private final HttpClientAgent client;
+  /** Each member's socket address, made once, not per push; ring members are stable instances. */
+  private final Map<Member, SocketAddress> addresses = new IdentityHashMap<>();
+  private final long sweeper;
 
   ProxyForwarder(Vertx vertx, Settings settings) {
     this.vertx = vertx;
@@ -76,9 +80,13 @@ final class ProxyForwarder {
             .setDecompressionSupported(false)
             .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeoutMillis())),
         new PoolOptions().setHttp1MaxSize(POOL_SIZE_PER_MEMBER));
+    // Timeouts are found within a tenth of router.proxy-timeout (10 ms .. 1 s).
+    long tick = Math.max(10, Math.min(1000, settings.timeoutMillis() / 10));
+    this.sweeper = vertx.setPeriodic(tick, id -> sweep());
   }
 
   Future<Void> close() {
+    vertx.cancelTimer(sweeper);
     return client.close();
   }
 
@@ -97,6 +105,16 @@ final class ProxyForwarder {
     new Exchange(req, response).start(owner);
   }
 
+  private SocketAddress addressOf(Member member) {
+    SocketAddress address = addresses.get(member);
+    if (address == null) {
+      if (addresses.size() >= 4096) addresses.clear();   // members of rings long gone
+      address = SocketAddress.inetSocketAddress(member.port(), member.host());
+      addresses.put(member, address);
+    }
+    return address;
+  }
+
   private void tooLarge(HttpServerResponse response, long size) {
     // The body is not read: close the connection after the answer rather than drain megabytes.
     response.putHeader(HttpHeaders.CONNECTION, CLOSE);
@@ -111,7 +129,8 @@ final class ProxyForwarder {
     private HttpClientRequest upstream;
     private long received;
     private long lastActivity = System.nanoTime();
-    private long timer = -1;
+    private Exchange previous;   // the in-flight list the sweeper walks
+    private Exchange next;
     private boolean finished;
 
     Exchange(HttpServerRequest req, HttpServerResponse response) {
@@ -126,12 +145,13 @@ final class ProxyForwarder {
       });
       RequestOptions options = new RequestOptions()
           .setMethod(req.method())
+          .setServer(addressOf(owner))
           .setHost(owner.host())
           .setPort(owner.port())
           .setSsl(settings.ssl())
           // Path exactly as received (still percent-encoded) and the original query.
           .setURI(req.query() == null ? req.path() : req.path() + '?' + req.query());
-      armTimer();
+      link(this);
       client.request(options).onComplete(this::connected);
     }
 
@@ -167,8 +187,7 @@ final class ProxyForwarder {
       if (received > settings.maxBody()) {
         // A chunked body that grew too large: reset upstream so the Pushgateway never sees a
         // complete request and applies nothing.
-        finished = true;
-        cancelTimer();
+        done();
         upstream.reset();
         if (!response.headWritten()) tooLarge(response, received);
         else response.reset();
@@ -206,8 +225,7 @@ final class ProxyForwarder {
         }
       });
       answer.endHandler(v -> {
-        finished = true;
-        cancelTimer();
+        done();
         response.end();
         // Upstream answered before the client finished its body (an error, typically): read and
         // drop the rest so the client sees the answer instead of a stalled upload.
@@ -218,8 +236,7 @@ final class ProxyForwarder {
     /** Upstream refused, reset, timed out or broke mid-answer. */
     private void fail(Throwable cause) {
       if (finished) return;
-      finished = true;
-      cancelTimer();
+      done();
       if (upstream != null) upstream.reset();
       if (response.headWritten()) {
         // Part of the answer is out: only cutting the connection tells the client it is incomplete.
@@ -237,8 +254,7 @@ final class ProxyForwarder {
     /** The client went away: stop the upstream request; there is no one to answer. */
     private void abort(Throwable cause) {
       if (finished) return;
-      finished = true;
-      cancelTimer();
+      done();
       if (upstream != null) upstream.reset();
     }
 
@@ -246,27 +262,49 @@ final class ProxyForwarder {
       lastActivity = System.nanoTime();
     }
 
-    /**
-     * One timer per push measures silence on both sides: re-armed for the remaining time when bytes
-     * moved meanwhile, so a long upload that keeps flowing never times out.
-     */
-    private void armTimer() {
-      timer = vertx.setTimer(settings.timeoutMillis(), this::rearm);
+    /** Finished, one way or another: no more timeouts, no more forwarding. */
+    private void done() {
+      finished = true;
+      unlink(this);
     }
+  }
 
-    private void rearm(long id) {
-      if (finished) return;
-      long idleMillis = (System.nanoTime() - lastActivity) / 1_000_000;
-      if (idleMillis >= settings.timeoutMillis()) {
-        fail(new TimeoutException("no byte from or to the Pushgateway for " + idleMillis + " ms"));
-      } else {
-        timer = vertx.setTimer(settings.timeoutMillis() - idleMillis, this::rearm);
+  // ---- timeouts ----
+
+  /**
+   * Every in-flight exchange of this verticle, oldest first: one periodic sweep checks them all for
+   * silence on both sides (no timer per push), so a long upload that keeps flowing never times out.
+   */
+  private Exchange first;
+  private Exchange last;
+
+  private void link(Exchange e) {
+    e.previous = last;
+    if (last == null) first = e;
+    else last.next = e;
+    last = e;
+  }
+
+  private void unlink(Exchange e) {
+    if (e.previous == null && first != e) return;   // not linked (already unlinked)
+    if (e.previous == null) first = e.next;
+    else e.previous.next = e.next;
+    if (e.next == null) last = e.previous;
+    else e.next.previous = e.previous;
+    e.previous = null;
+    e.next = null;
+  }
+
+  private void sweep() {
+    long now = System.nanoTime();
+    long timeoutNanos = settings.timeoutMillis() * 1_000_000L;
+    for (Exchange e = first; e != null; ) {
+      Exchange following = e.next;   // fail() unlinks e
+      long idle = now - e.lastActivity;
+      if (idle >= timeoutNanos) {
+        e.fail(new TimeoutException("no byte from or to the Pushgateway for " + idle / 1_000_000 + " ms"));
       }
-    }
-
-    private void cancelTimer() {
-      if (timer >= 0) vertx.cancelTimer(timer);
-      timer = -1;
+      e = following;
     }
   }
 

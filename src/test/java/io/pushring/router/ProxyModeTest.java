@@ -268,6 +268,25 @@ class ProxyModeTest {
   }
 
   @Test
+  void aSlowUploadThatKeepsFlowingOutlastsTheProxyTimeout() throws Exception {
+    // router.proxy-timeout is 500 ms here; the upload takes ~1.5 s but never pauses that long.
+    int chunks = 15;
+    try (Socket socket = new Socket("127.0.0.1", upstreamPort)) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(("PUT /metrics/job/slow-upload HTTP/1.1\r\nHost: x\r\nContent-Length: " + chunks * 1024 + "\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      for (int i = 0; i < chunks; i++) {
+        out.write(new byte[1024]);
+        out.flush();
+        Thread.sleep(100);
+      }
+      assertThat(readAnswer(socket.getInputStream()).status()).isEqualTo(200);
+    }
+    assertThat(upstream.await(1, 2000).get(0).body().length()).isEqualTo(chunks * 1024);
+  }
+
+  @Test
   void aClientThatGoesAwayMidBodyAbortsTheUpstreamRequest() throws Exception {
     try (Socket socket = new Socket("127.0.0.1", upstreamPort)) {
       OutputStream out = socket.getOutputStream();
