@@ -33,7 +33,7 @@ echo ">> Pushgateways: ${members[*]} (logs in $RUN_DIR)"
 
 list=$(IFS=,; echo "${members[*]}")
 PUSHRING_DISCOVERY_MODE=static PUSHRING_DISCOVERY_STATIC_MEMBERS="$list" PUSHRING_HTTP_PORT="$PORT" \
-  java ${PUSHRING_JAVA_OPTS:--XX:+UseParallelGC -Xms64m -Xmx256m} -jar target/pushring.jar "$@" &
+  env -u PUSHRING_JAVA_OPTS java ${PUSHRING_JAVA_OPTS:-$PUSHRING_DEFAULT_JAVA_OPTS} -jar target/pushring.jar "$@" &
 pids+=($!)
 wait_http "http://127.0.0.1:$PORT/-/ready" 30
 

@@ -33,7 +33,7 @@ public final class Pushring {
       return;
     }
 
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = PushringApp.newVertx();
     PushringConfig config;
     try {
       config = ConfigReader.read(vertx, cli, System.getenv()).await();

@@ -5,12 +5,15 @@ import io.pushring.config.PushringConfig.DiscoveryMode;
 import io.pushring.discovery.ConsulDiscoveryVerticle;
 import io.pushring.discovery.RingPublisher;
 import io.pushring.discovery.StaticDiscoveryVerticle;
+import io.pushring.metrics.PushringMetrics;
 import io.pushring.registrar.RegistrarVerticle;
 import io.pushring.router.RouterVerticle;
+import io.pushring.tap.TapSwitch;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.VertxOptions;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -28,8 +31,22 @@ public final class PushringApp {
     this.port = port;
   }
 
+  /**
+   * The Vert.x pushring runs on: Micrometer metrics into the Prometheus registry that {@code GET /metrics}
+   * serves (Vert.x pools, JVM, process and pushring's own meters). Tests that want those use it too.
+   */
+  public static Vertx newVertx() {
+    return newVertx(new VertxOptions());
+  }
+
+  public static Vertx newVertx(VertxOptions options) {
+    return PushringMetrics.newVertx(options);
+  }
+
   public static Future<PushringApp> deploy(Vertx vertx, PushringConfig config) {
     RingPublisher.registerCodec(vertx);
+    PushringMetrics metrics = PushringMetrics.of(vertx).bindRing(vertx);
+    TapSwitch.install(vertx, config.tap().enabled(), metrics.registry());
     AtomicReference<RouterVerticle> first = new AtomicReference<>();
     int instances = routerInstances(config);
     Future<String> registrar = registers(config)

@@ -144,6 +144,10 @@ public final class ConfigKeys {
   public static final ConfigKey<Boolean> TAP_ENABLED = key("tap.enabled", bool(), true,
       "true | false: publish routing decisions for /api/v1/tap and the status page");
 
+  // ---- access-log ----
+  public static final ConfigKey<Integer> ACCESS_LOG_EVERY = key("access-log.every", integer(0, 1_000_000), 0,
+      "sampled access log: one line per N requests on the push API, 0..1000000; 0 = none");
+
   // Must follow the keys.
   private static final List<ConfigKey<?>> ALL = List.copyOf(TABLE);
   private static final Map<String, ConfigKey<?>> BY_PATH = index(ConfigKey::path);

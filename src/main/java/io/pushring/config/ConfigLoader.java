@@ -9,6 +9,7 @@ import io.pushring.config.PushringConfig.Http;
 import io.pushring.config.PushringConfig.PlacementConf;
 import io.pushring.config.PushringConfig.Pushgateways;
 import io.pushring.config.PushringConfig.Router;
+import io.pushring.config.PushringConfig.AccessLog;
 import io.pushring.config.PushringConfig.Tap;
 import java.util.HashMap;
 import java.util.List;
@@ -61,7 +62,8 @@ public final class ConfigLoader {
         new Pushgateways(v.get(PUSHGATEWAYS_REGISTER), v.get(PUSHGATEWAYS_SCHEME), v.get(PUSHGATEWAYS_PORT),
             v.get(PUSHGATEWAYS_SERVERS), v.get(PUSHGATEWAYS_RECONCILE_INTERVAL),
             new Check(v.get(CHECK_PATH), v.get(CHECK_INTERVAL), v.get(CHECK_TIMEOUT), v.get(CHECK_DEREGISTER_AFTER))),
-        new Tap(v.get(TAP_ENABLED)));
+        new Tap(v.get(TAP_ENABLED)),
+        new AccessLog(v.get(ACCESS_LOG_EVERY)));
   }
 
   private static Object resolve(ConfigKey<?> key, Map<ConfigKey<?>, Object> fromFile, Map<ConfigKey<?>, String> fromEnv) {

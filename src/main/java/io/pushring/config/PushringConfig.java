@@ -15,7 +15,8 @@ public record PushringConfig(
     Discovery discovery,
     Consul consul,
     Pushgateways pushgateways,
-    Tap tap) {
+    Tap tap,
+    AccessLog accessLog) {
 
   public record Http(String host, int port) {}
 
@@ -55,4 +56,7 @@ public record PushringConfig(
   }
 
   public record Tap(boolean enabled) {}
+
+  /** {@code every}: log one push-API request in this many (logger {@code pushring.access}); 0 = no access log. */
+  public record AccessLog(int every) {}
 }

@@ -1,6 +1,7 @@
 package io.pushring.discovery;
 
 import io.pushring.config.PushringConfig;
+import io.pushring.metrics.PushringMetrics;
 import io.pushring.ring.Member;
 import io.pushring.ring.Placement;
 import io.pushring.ring.Ring;
@@ -157,6 +158,7 @@ public final class ConsulDiscoveryVerticle extends VerticleBase {
 
   private void failed(Throwable cause) {
     failures++;
+    PushringMetrics.of(vertx).discoveryError();
     lastError = String.valueOf(cause.getMessage());
     if (failures == 1) {
       LOG.warn("Consul query failed, keeping ring v{} and retrying with backoff: {}",

@@ -3,6 +3,7 @@ package io.pushring.registrar;
 import io.pushring.config.PushringConfig;
 import io.pushring.discovery.Backoff;
 import io.pushring.discovery.ConsulSettings;
+import io.pushring.metrics.PushringMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpMethod;
@@ -74,9 +75,11 @@ public final class RegistrarVerticle extends VerticleBase {
     request(HttpMethod.PUT, "/v1/agent/service/register")
         .sendJsonObject(r.toConsulJson())
         .expecting(HttpResponseExpectation.SC_OK)
+        .onSuccess(ok -> PushringMetrics.of(vertx).registration(true))
         .onSuccess(ok -> LOG.info("registered {} in Consul as '{}' (check {} every {})",
             r.id(), r.service(), r.checkUrl(), r.interval()))
         .onFailure(err -> {
+          PushringMetrics.of(vertx).registration(false);
           if (failures == 0) {
             LOG.warn("registering {} in Consul failed, retrying with backoff: {}", r.id(), err.getMessage());
           }

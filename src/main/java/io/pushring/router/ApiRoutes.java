@@ -4,8 +4,12 @@ import io.pushring.discovery.DiscoveryStatus;
 import io.pushring.key.GroupingKey;
 import io.pushring.key.GroupingKeyParser;
 import io.pushring.key.InvalidPushPathException;
+import io.pushring.metrics.PushringMetrics;
+import io.pushring.metrics.RequestStats;
 import io.pushring.ring.Member;
 import io.pushring.ring.Ring;
+import io.pushring.tap.TapStream;
+import io.pushring.tap.TapSwitch;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
@@ -23,6 +27,8 @@ import java.util.function.Supplier;
  * Prometheus API envelope ({@code {"status":"success","data":...}}) operators already know.
  */
 final class ApiRoutes {
+  static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
   private ApiRoutes() {}
 
   static Router create(Vertx vertx, Supplier<RoutingTable> table, PushHandler push) {
@@ -35,7 +41,31 @@ final class ApiRoutes {
     router.get("/api/v1/route").handler(ctx -> route(ctx, table.get(), push));
     router.get("/api/v1/ring").handler(ctx ->
         success(ctx, ringJson(table.get()).put("discovery", discoveryJson(DiscoveryStatus.current(vertx)))));
-    router.get("/").handler(ctx -> PushHandler.text(ctx.response(), 200, index()));
+    PushringMetrics metrics = PushringMetrics.of(vertx);
+    TapSwitch tap = TapSwitch.of(vertx);
+    // Rendering walks every meter (milliseconds with the JVM ones): a worker thread, not the event loop.
+    router.get("/metrics").handler(ctx -> vertx.executeBlocking(metrics::scrape, false).onComplete(ar -> {
+      if (ar.failed()) {
+        PushHandler.text(ctx.response(), 500, "scrape failed: " + ar.cause());
+        return;
+      }
+      ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT).end(ar.result());
+    }));
+    router.get("/api/v1/tap").handler(new TapStream(vertx, tap));
+    router.get("/api/v1/stats").handler(ctx -> success(ctx, new JsonObject()
+        .put("requests", RequestStats.byMemberAndDecision(metrics.registry()))
+        .put("tap", new JsonObject().put("enabled", tap.enabled()).put("subscribers", tap.subscribers())
+            .put("published", tap.publishedCount()).put("dropped", tap.droppedCount()))));
+    router.get("/").handler(ctx -> {
+      // Browsers get the status page; curl and scripts the plain-text index.
+      String accept = ctx.request().getHeader(HttpHeaders.ACCEPT);
+      if (accept != null && accept.contains("text/html")) {
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")
+            .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache").end(StatusPage.html());
+      } else {
+        PushHandler.text(ctx.response(), 200, index());
+      }
+    });
     // Go decodes the whole path before routing: /metric%73/job/x is a push to the Pushgateway too.
     router.route().last().handler(ctx -> {
       if (ctx.request().path().indexOf('%') >= 0) push.handle(ctx.request());
@@ -164,6 +194,10 @@ final class ApiRoutes {
         "pushring: push to /metrics/job/<job>{/<label>/<value>} as to a Pushgateway.",
         "GET /api/v1/ring              the current ring: members, shares, version",
         "GET /api/v1/route?path=PATH   where a push path goes, and its canonical key",
+        "GET /api/v1/tap               live routing decisions (Server-Sent Events): curl -N ...; ?job=&member=&decision=&sample=",
+        "GET /api/v1/stats             request counts per member and decision (JSON)",
+        "GET /metrics                  pushring's own metrics, Prometheus text format",
+        "GET / (from a browser)        status page: ring, shares, rates, live tap",
         "GET /-/healthy, /-/ready      liveness; readiness = the ring has a member");
   }
 }

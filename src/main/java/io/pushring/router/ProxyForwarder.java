@@ -21,6 +21,7 @@ import java.net.ConnectException;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntConsumer;
 
 /**
  * Proxy mode: streams one push to the Pushgateway that owns it and the answer back, chunk by chunk
@@ -92,18 +93,23 @@ final class ProxyForwarder {
 
   /**
    * Forwards {@code req} (already validated and routed to {@code owner}) and streams the answer.
-   * Must be called from the request's handler, before anything read its body.
+   * Must be called from the request's handler, before anything read its body. {@code answered}
+   * gets the status once it is known: the owner's, 413, 502, 504, or {@link #CLIENT_CLOSED}.
    */
-  void forward(HttpServerRequest req, Member owner) {
+  void forward(HttpServerRequest req, Member owner, IntConsumer answered) {
     HttpServerResponse response = req.response();
     long declared = contentLength(req);
     if (declared > settings.maxBody()) {
       tooLarge(response, declared);
+      answered.accept(413);
       return;
     }
     req.pause();
-    new Exchange(req, response).start(owner);
+    new Exchange(req, response, answered).start(owner);
   }
+
+  /** The status reported for a push whose client went away before it was answered (nginx's convention). */
+  static final int CLIENT_CLOSED = 499;
 
   private SocketAddress addressOf(Member member) {
     SocketAddress address = addresses.get(member);
@@ -132,10 +138,19 @@ final class ProxyForwarder {
     private Exchange previous;   // the in-flight list the sweeper walks
     private Exchange next;
     private boolean finished;
+    private final IntConsumer answered;
+    private boolean reported;
 
-    Exchange(HttpServerRequest req, HttpServerResponse response) {
+    Exchange(HttpServerRequest req, HttpServerResponse response, IntConsumer answered) {
       this.req = req;
       this.response = response;
+      this.answered = answered;
+    }
+
+    private void report(int status) {
+      if (reported) return;
+      reported = true;
+      answered.accept(status);
     }
 
     void start(Member owner) {
@@ -191,6 +206,7 @@ final class ProxyForwarder {
         upstream.reset();
         if (!response.headWritten()) tooLarge(response, received);
         else response.reset();
+        report(413);
         return;
       }
       upstream.write(chunk);
@@ -208,6 +224,7 @@ final class ProxyForwarder {
       }
       touch();
       HttpClientResponse answer = ar.result();
+      report(answer.statusCode());
       response.setStatusCode(answer.statusCode());
       response.setStatusMessage(answer.statusMessage());
       copyResponseHeaders(answer.headers(), response.headers());
@@ -244,6 +261,7 @@ final class ProxyForwarder {
         return;
       }
       boolean timeout = isTimeout(cause);
+      report(timeout ? 504 : 502);
       response.putHeader(HttpHeaders.CONNECTION, CLOSE);
       PushHandler.text(response, timeout ? 504 : 502, timeout
           ? "Pushgateway did not answer within router.proxy-timeout: " + describe(cause)
@@ -255,6 +273,7 @@ final class ProxyForwarder {
     private void abort(Throwable cause) {
       if (finished) return;
       done();
+      report(CLIENT_CLOSED);
       if (upstream != null) upstream.reset();
     }
 

@@ -3,6 +3,7 @@ package io.pushring.router;
 import io.pushring.key.GroupingKey;
 import io.pushring.key.GroupingKeyParser;
 import io.pushring.key.InvalidPushPathException;
+import io.pushring.metrics.Decision;
 import io.pushring.ring.Member;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
@@ -27,11 +28,14 @@ final class PushHandler implements Handler<HttpServerRequest> {
 
   private final Supplier<RoutingTable> table;
   private final CharSequence retryAfterSeconds;
+  private final RouteObserver observer;
   private final RedirectPolicy policy;
   private final ProxyForwarder proxy;   // null in redirect mode
 
-  PushHandler(Supplier<RoutingTable> table, RouterOptions options, RedirectPolicy policy, ProxyForwarder proxy) {
+  PushHandler(Supplier<RoutingTable> table, RouterOptions options, RouteObserver observer, RedirectPolicy policy,
+      ProxyForwarder proxy) {
     this.table = table;
+    this.observer = observer;
     this.retryAfterSeconds = HttpHeaders.createOptimized(options.retryAfterSeconds());
     this.policy = policy;
     this.proxy = proxy;
@@ -39,6 +43,7 @@ final class PushHandler implements Handler<HttpServerRequest> {
 
   /** Redirect or proxy, and why (router.mode; in auto mode judged from the request's headers). */
   RedirectPolicy.Decision decide(HttpServerRequest req) {
+    if (!policy.judgesRequests()) return policy.decide(null, false, null);   // redirect or proxy mode: no header read
     String scheme = req.getHeader(X_FORWARDED_PROTO);   // the client's scheme, behind a TLS-terminating proxy
     return policy.decide(req.getHeader(HttpHeaders.USER_AGENT), req.headers().contains(HttpHeaders.AUTHORIZATION),
         scheme != null ? scheme : req.scheme());
@@ -59,11 +64,13 @@ final class PushHandler implements Handler<HttpServerRequest> {
 
   @Override
   public void handle(HttpServerRequest req) {
+    long t0 = observer.start();
     HttpMethod method = req.method();
     boolean lookupOnly = method == HttpMethod.GET;
     if (!lookupOnly && method != HttpMethod.PUT && method != HttpMethod.POST && method != HttpMethod.DELETE) {
       req.response().putHeader(HttpHeaders.ALLOW, ALLOWED);
       text(req.response(), 405, "Method Not Allowed");
+      observer.refused(req, Decision.REJECT, 405, null, "method not allowed", t0);
       return;
     }
     String path = req.path();
@@ -72,6 +79,7 @@ final class PushHandler implements Handler<HttpServerRequest> {
       key = GroupingKeyParser.parse(path);
     } catch (InvalidPushPathException bad) {
       text(req.response(), bad.status(), bad.getMessage());
+      observer.refused(req, Decision.REJECT, bad.status(), null, bad.getMessage(), t0);
       return;
     }
     RoutingTable current = table.get();
@@ -79,22 +87,28 @@ final class PushHandler implements Handler<HttpServerRequest> {
     if (owner == null) {
       req.response().putHeader(RETRY_AFTER, retryAfterSeconds);
       text(req.response(), 503, "no healthy Pushgateway in the ring; retry later");
+      observer.refused(req, Decision.UNAVAILABLE, 503, key, "no healthy Pushgateway", t0);
       return;
     }
     if (lookupOnly) {
       // What dynamic-sharding answers to a GET: where the push would go, for debugging.
       text(req.response(), 200, "nextUrl:" + location(current.baseUrl(owner), path, req.query()));
+      observer.routed(req, Decision.LOOKUP, 200, key, current, owner, t0);
       return;
     }
     RedirectPolicy.Decision decision = decide(req);
     if (!decision.redirect()) {
-      proxy.forward(req, owner);
+      // Counted and tapped when the answer's status is known (the owner's, or 413/502/504/499).
+      proxy.forward(req, owner, status ->
+          observer.routed(req, Decision.PROXY, status, key, current, owner, decision.reason(), t0));
       return;
     }
+    int status = policy.redirectStatus();
     req.response()
-        .setStatusCode(policy.redirectStatus())
+        .setStatusCode(status)
         .putHeader(HttpHeaders.LOCATION, location(current.baseUrl(owner), path, req.query()))
         .end();
+    observer.routed(req, Decision.REDIRECT, status, key, current, owner, decision.reason(), t0);
   }
 
   /** The owner's base URL + the path exactly as received (still percent-encoded) + the original query. */

@@ -92,6 +92,9 @@ public final class RedirectPolicy {
 
   public RouterMode mode() { return mode; }
 
+  /** Whether the decision depends on the request (auto mode); fixed modes ignore decide's arguments. */
+  public boolean judgesRequests() { return mode == RouterMode.AUTO; }
+
   /** Whether some decision can proxy, i.e. whether routers need an HTTP client. */
   public boolean mayProxy() { return mode != RouterMode.REDIRECT; }
 

@@ -2,7 +2,10 @@ package io.pushring.router;
 
 import io.pushring.config.PushringConfig;
 import io.pushring.discovery.RingPublisher;
+import io.pushring.metrics.PushringMetrics;
+import io.pushring.metrics.RequestMetrics;
 import io.pushring.ring.Ring;
+import io.pushring.tap.TapSwitch;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -22,6 +25,7 @@ public final class RouterVerticle extends VerticleBase {
   private final RouterOptions options;
   private final RedirectPolicy policy;
   private final ProxyForwarder.Settings proxySettings;
+  private final int accessLogEvery;
   private RoutingTable table = RoutingTable.none();
   private HttpServer server;
   private ProxyForwarder proxy;
@@ -30,13 +34,16 @@ public final class RouterVerticle extends VerticleBase {
     this.options = RouterOptions.from(config);
     this.policy = RedirectPolicy.from(config);
     this.proxySettings = ProxyForwarder.Settings.from(config);
+    this.accessLogEvery = config.accessLog().every();
   }
 
   @Override
   public Future<?> start() {
+    RouteObserver observer = new RouteObserver(new RequestMetrics(PushringMetrics.of(vertx).registry()),
+        TapSwitch.of(vertx), vertx.eventBus(), this::table, accessLogEvery);
     // Created on this verticle's event loop: its pooled connections stay there.
     proxy = policy.mayProxy() ? new ProxyForwarder(vertx, proxySettings) : null;
-    PushHandler push = new PushHandler(this::table, options, policy, proxy);
+    PushHandler push = new PushHandler(this::table, options, observer, policy, proxy);
     Router api = ApiRoutes.create(vertx, this::table, push);
     server = vertx.createHttpServer(serverOptions())
         .requestHandler(req -> {

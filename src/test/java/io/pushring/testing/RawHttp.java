@@ -20,9 +20,13 @@ public final class RawHttp implements AutoCloseable {
     public String header(String name) { return headers.get(name); }
   }
 
+  private final Vertx own;
   private final HttpClient client;
 
-  public RawHttp(Vertx vertx) {
+  /** @param server the server's Vert.x; the client runs on a Vert.x of its own, sharing no event loop with it */
+  public RawHttp(Vertx server) {
+    this.own = Vertx.vertx();
+    Vertx vertx = own;
     // One connection per request: a pooled connection whose request body was still being written
     // when the (early) redirect arrived is not what these tests are about; RouterVerticleTest has a
     // raw-socket test for keep-alive after an early answer.
@@ -58,5 +62,6 @@ public final class RawHttp implements AutoCloseable {
   @Override
   public void close() {
     client.close().await();
+    own.close().await();
   }
 }

@@ -1,0 +1,143 @@
+package io.pushring.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pushring.discovery.DiscoveryStatus;
+import io.pushring.discovery.RingPublisher;
+import io.pushring.ring.Ring;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.shareddata.LocalMap;
+import io.vertx.core.shareddata.Shareable;
+import io.vertx.micrometer.MetricsDomain;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * pushring's meters on one Vert.x instance: the Prometheus registry behind {@code GET /metrics} and
+ * the meters that several verticles share (discovery, registrations, tap). One per Vert.x instance,
+ * kept in the LocalMap {@value #MAP}; {@link #of} finds or creates it.
+ *
+ * <p>{@link #newVertx} creates a Vert.x whose own metrics (pools, HTTP clients, JVM, process) land in
+ * the same registry. A Vert.x created otherwise (as most tests do) still gets pushring's meters, in a
+ * registry of its own, without the Vert.x and JVM ones.
+ */
+public final class PushringMetrics implements Shareable {
+  public static final String MAP = "pushring.metrics";
+  private static final String KEY = "metrics";
+  /** Each Vert.x its own registry name: vertx-micrometer keeps registries in a JVM-wide map by name. */
+  private static final AtomicInteger REGISTRY_SEQ = new AtomicInteger();
+
+  private final PrometheusMeterRegistry registry;
+  private final Counter discoveryErrors;
+  private final Counter registrationsOk;
+  private final Counter registrationsFailed;
+
+  private PushringMetrics(PrometheusMeterRegistry registry) {
+    this.registry = registry;
+    new FileDescriptorMetrics().bindTo(registry);
+    this.discoveryErrors = Counter.builder("pushring.discovery.errors")
+        .description("Consul health queries that failed (the last ring stays in service)")
+        .register(registry);
+    this.registrationsOk = registrations("success");
+    this.registrationsFailed = registrations("failure");
+  }
+
+  private Counter registrations(String result) {
+    return Counter.builder("pushring.registrations")
+        .description("Pushgateway registrations sent to Consul by the registrar, by result")
+        .tag("result", result)
+        .register(registry);
+  }
+
+  /** A Vert.x with Micrometer metrics into a Prometheus registry that {@link #of} then returns. */
+  public static Vertx newVertx(VertxOptions options) {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
+        .setEnabled(true)
+        .setRegistryName("pushring-" + REGISTRY_SEQ.incrementAndGet())
+        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
+        .setJvmMetricsEnabled(true)
+        // Per-request and per-message metrics cost allocations on the hot path (tags per request)
+        // and would count tap events; pushring_requests_total says what matters, with cached counters.
+        .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
+        .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)
+        .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS)
+        .addDisabledMetricsCategory(MetricsDomain.DATAGRAM_SOCKET);
+    Vertx vertx = Vertx.builder()
+        .with(options.setMetricsOptions(metrics))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
+    map(vertx).putIfAbsent(KEY, new PushringMetrics(registry));
+    return vertx;
+  }
+
+  /** This Vert.x instance's metrics, created (with a registry of their own) on first use. */
+  public static PushringMetrics of(Vertx vertx) {
+    LocalMap<String, PushringMetrics> map = map(vertx);
+    PushringMetrics current = map.get(KEY);
+    if (current != null) return current;
+    PushringMetrics created = new PushringMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    PushringMetrics raced = map.putIfAbsent(KEY, created);
+    return raced != null ? raced : created;
+  }
+
+  private static LocalMap<String, PushringMetrics> map(Vertx vertx) {
+    return vertx.sharedData().getLocalMap(MAP);
+  }
+
+  /**
+   * Gauges of the ring and of discovery, read from the LocalMaps at scrape time. Idempotent: a meter
+   * registered twice is the same meter.
+   */
+  public PushringMetrics bindRing(Vertx vertx) {
+    Gauge.builder("pushring.ring.members", vertx, v -> ringValue(v, Ring::size))
+        .description("Pushgateways in the current ring (the passing ones)")
+        .strongReference(true).register(registry);
+    Gauge.builder("pushring.ring.version", vertx, v -> ringValue(v, Ring::version))
+        .description("Version of the current ring; it grows by one per membership change")
+        .strongReference(true).register(registry);
+    Gauge.builder("pushring.discovery.last.success.timestamp", vertx, v -> {
+          DiscoveryStatus s = DiscoveryStatus.current(v);
+          return s == null || s.lastSuccessMillis() == 0 ? Double.NaN : s.lastSuccessMillis() / 1000.0;
+        })
+        .description("Unix time of the last successful discovery answer (NaN before the first)")
+        .baseUnit("seconds").strongReference(true).register(registry);
+    Gauge.builder("pushring.discovery.last.success.age", vertx, v -> {
+          DiscoveryStatus s = DiscoveryStatus.current(v);
+          return s == null || s.lastSuccessMillis() == 0
+              ? Double.NaN : (System.currentTimeMillis() - s.lastSuccessMillis()) / 1000.0;
+        })
+        .description("Seconds since the last successful discovery answer (NaN before the first)")
+        .baseUnit("seconds").strongReference(true).register(registry);
+    Gauge.builder("pushring.discovery.stale", vertx, v -> {
+          DiscoveryStatus s = DiscoveryStatus.current(v);
+          return s == null || s.stale() ? 1 : 0;
+        })
+        .description("1 while discovery is starting or failing (routing continues on the last ring)")
+        .strongReference(true).register(registry);
+    return this;
+  }
+
+  private static double ringValue(Vertx vertx, java.util.function.ToLongFunction<Ring> f) {
+    Ring ring = RingPublisher.current(vertx);
+    return ring == null ? 0 : f.applyAsLong(ring);
+  }
+
+  public MeterRegistry registry() { return registry; }
+
+  /** The Prometheus text exposition (format 0.0.4) of every meter. Not for the event loop: it walks all meters. */
+  public String scrape() { return registry.scrape(); }
+
+  /** One failed Consul query. */
+  public void discoveryError() { discoveryErrors.increment(); }
+
+  /** One registration sent to Consul, accepted or not. */
+  public void registration(boolean ok) { (ok ? registrationsOk : registrationsFailed).increment(); }
+}

@@ -1,0 +1,45 @@
+package io.pushring.tap;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.Shareable;
+import java.time.Instant;
+
+/**
+ * One routing decision as the tap shows it. Immutable; published on the local event bus by
+ * reference (never copied, never leaves the JVM).
+ *
+ * @param tsMillis    epoch millis of the decision
+ * @param method      HTTP method as received
+ * @param path        the raw request path (still percent-encoded), without the query
+ * @param key         printable grouping key ({@code {instance="a",job="b"}}), null when the path did not parse
+ * @param job         the job label value, null when the path did not parse
+ * @param member      ring member id, null when none was chosen
+ * @param address     its host:port, null when none was chosen
+ * @param decision    redirect, proxy, lookup, reject or unavailable
+ * @param status      the HTTP status answered
+ * @param ringVersion version of the ring consulted (0 before the first)
+ * @param micros      time in pushring, from request to answer, in microseconds
+ * @param reason      why a request was refused, null otherwise
+ */
+public record TapEvent(long tsMillis, String method, String path, String key, String job, String member,
+                       String address, String decision, int status, long ringVersion, long micros,
+                       String reason) implements Shareable {
+
+  /**
+   * The JSON sent to subscribers, fields in a fixed reading order ({@code ts} first, ISO-8601 UTC),
+   * absent fields left out rather than null.
+   */
+  public JsonObject toJson() {
+    JsonObject json = new JsonObject()
+        .put("ts", Instant.ofEpochMilli(tsMillis).toString())
+        .put("method", method)
+        .put("path", path);
+    if (key != null) json.put("key", key);
+    if (member != null) json.put("member", member);
+    json.put("decision", decision).put("status", status).put("ringVersion", ringVersion).put("micros", micros);
+    if (job != null) json.put("job", job);
+    if (address != null) json.put("address", address);
+    if (reason != null) json.put("reason", reason);
+    return json;
+  }
+}

@@ -1,0 +1,138 @@
+package io.pushring.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pushring.PushringApp;
+import io.pushring.discovery.RingPublisher;
+import io.pushring.key.GroupingKeyParser;
+import io.pushring.testing.JdkHttp;
+import io.pushring.testing.TestConfig;
+import io.vertx.core.Vertx;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The status page in a real headless browser: Debian's chromium, driven through Debian's
+ * chromedriver by Selenium (nothing downloaded). Loads {@code /}, waits for the ring table and the
+ * live tap, pushes, waits for the push's tap row, and saves a screenshot under {@code target/}.
+ */
+class StatusPageTest {
+  static final String CHROMIUM = System.getProperty("pushring.chromium.bin", "/usr/bin/chromium");
+  static final String CHROMEDRIVER = System.getProperty("pushring.chromedriver.bin", "/usr/bin/chromedriver");
+  private static final String MEMBERS = "10.0.0.1:9091,10.0.0.2:9091,10.0.0.3:9091";
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
+  private Vertx vertx;
+  private int port;
+  private Path profile;
+  private ChromeDriver browser;
+
+  @BeforeEach
+  void start() throws IOException {
+    for (String bin : List.of(CHROMIUM, CHROMEDRIVER)) {
+      assertThat(Files.isExecutable(Path.of(bin)))
+          .as("%s is missing: `make test` installs Debian's chromium and chromium-driver", bin).isTrue();
+    }
+    vertx = PushringApp.newVertx();
+    port = PushringApp.deploy(vertx, TestConfig.staticMembers(MEMBERS)).await().port();
+    profile = Files.createTempDirectory("pushring-chromium-");
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM);
+    options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--window-size=1600,1100");
+    ChromeDriverService service = new ChromeDriverService.Builder()
+        .usingDriverExecutable(new File(CHROMEDRIVER))
+        .usingAnyFreePort()
+        .build();
+    browser = new ChromeDriver(service, options);
+  }
+
+  @AfterEach
+  void stop() throws IOException {
+    if (browser != null) browser.quit();
+    if (vertx != null) vertx.close().await();
+    if (profile != null) {
+      try (Stream<Path> files = Files.walk(profile)) {
+        for (Path f : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+      }
+    }
+  }
+
+  @Test
+  void showsTheRingAndALiveTapRowAfterAPush() throws IOException, InterruptedException {
+    browser.get("http://127.0.0.1:" + port + "/");
+    WebDriverWait wait = new WebDriverWait(browser, WAIT);
+    // The ring table is redrawn every poll: an element read between two draws goes stale; read again.
+    wait.ignoring(StaleElementReferenceException.class);
+
+    // The ring table: one row per member, with its share of the key space.
+    wait.until(d -> d.findElements(By.cssSelector("#ring tbody tr[data-member]")).size() == 3);
+    List<String> members = wait.until(d -> d.findElements(By.cssSelector("#ring tbody tr[data-member]")).stream()
+        .map(r -> r.getAttribute("data-member") + " " + r.getText()).toList());
+    assertThat(members).hasSize(3);
+    assertThat(members.get(0)).startsWith("10.0.0.1_9091").contains("33.", "%", "passing");
+    assertThat(members.get(1)).startsWith("10.0.0.2_9091");
+    assertThat(members.get(2)).startsWith("10.0.0.3_9091");
+    assertThat(browser.findElement(By.id("ring-version")).getText()).isEqualTo("v1");
+
+    // The tap is live once the server counts the page as a subscriber.
+    wait.until(d -> "open".equals(d.findElement(By.id("tap-state")).getAttribute("data-state")));
+    String path = "/metrics/job/status-page/instance/screenshot";
+    String owner = RingPublisher.current(vertx).route(GroupingKeyParser.parse(path)).id();
+    JdkHttp http = new JdkHttp();
+    assertThat(http.send("PUT", port, path, "m 1\n").status()).isEqualTo(307);
+    assertThat(http.send("PUT", port, "/metrics/job/status-page/odd", "m 1\n").status()).isEqualTo(400);
+    for (int i = 0; i < 5; i++) http.send("POST", port, "/metrics/job/batch/instance/host-" + i, "m 1\n");
+
+    wait.until(d -> d.findElements(By.cssSelector("#tap tbody tr")).stream().anyMatch(r -> r.getText().contains(path)));
+    WebElement row = browser.findElements(By.cssSelector("#tap tbody tr")).stream()
+        .filter(r -> r.getText().contains(path)).findFirst().orElseThrow();
+    assertThat(row.getText()).contains("PUT", "redirect", "307", owner);
+    wait.until(d -> d.findElements(By.cssSelector("#tap tbody tr")).stream()
+        .anyMatch(r -> r.getText().contains("/metrics/job/status-page/odd") && r.getText().contains("reject")));
+    // Rates are deltas between two polls: keep pushing until the page shows them moving.
+    Thread pusher = new Thread(() -> {
+      for (int i = 0; !Thread.currentThread().isInterrupted(); i++) {
+        http.send("PUT", port, "/metrics/job/rates/instance/i" + (i % 20), "m 1\n");
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    });
+    pusher.start();
+    try {
+      wait.until(d -> !d.findElement(By.id("total-rate")).getText().matches("–|0\\.0"));
+      wait.until(d -> d.findElements(By.cssSelector("#ring tbody tr[data-member]")).stream()
+          .anyMatch(r -> !r.findElements(By.tagName("td")).get(3).getText().equals("0.0")));
+    } finally {
+      pusher.interrupt();
+      pusher.join(10_000);
+    }
+
+    Path shot = Path.of(System.getenv().getOrDefault("PUSHRING_TEST_BUILD_DIR", "target"), "status-page.png");
+    Files.createDirectories(shot.getParent());
+    Files.write(shot, browser.getScreenshotAs(OutputType.BYTES));
+    System.out.println("status page screenshot: " + shot.toAbsolutePath() + " (" + Files.size(shot) + " bytes)");
+    assertThat(Files.size(shot)).isGreaterThan(10_000);
+  }
+}

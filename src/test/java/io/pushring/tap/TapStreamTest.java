@@ -1,0 +1,238 @@
+package io.pushring.tap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pushring.PushringApp;
+import io.pushring.discovery.RingPublisher;
+import io.pushring.key.GroupingKey;
+import io.pushring.key.GroupingKeyParser;
+import io.pushring.ring.Member;
+import io.pushring.testing.JdkHttp;
+import io.pushring.testing.TestConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The tap end to end: pushes through the router, events out of {@code GET /api/v1/tap}. */
+class TapStreamTest {
+  private static final String MEMBERS = "10.0.0.1:9091,10.0.0.2:9091,10.0.0.3:9091";
+  private static final Duration WAIT = Duration.ofSeconds(5);
+  /** How long "no further event" is watched for. */
+  private static final Duration QUIET = Duration.ofMillis(400);
+
+  private Vertx vertx;
+  private JdkHttp http;
+  private int port;
+  private TapSwitch tap;
+
+  /** One push the test makes and the event it must produce. */
+  private record Push(HttpMethod method, String path, String decision, int status) {}
+
+  @BeforeEach
+  void start() {
+    vertx = Vertx.vertx();
+    http = new JdkHttp();
+    port = PushringApp.deploy(vertx, TestConfig.staticMembers(MEMBERS)).await().port();
+    tap = TapSwitch.of(vertx);
+  }
+
+  @AfterEach
+  void stop() {
+    vertx.close().await();
+  }
+
+  private void send(Push p) {
+    assertThat(http.send(p.method().name(), port, p.path(), p.method() == HttpMethod.GET ? null : "m 1\n").status())
+        .as("%s %s", p.method(), p.path()).isEqualTo(p.status());
+  }
+
+  private Member owner(String path) {
+    return RingPublisher.current(vertx).route(GroupingKeyParser.parse(path));
+  }
+
+  private static final List<Push> MIX = List.of(
+      new Push(HttpMethod.PUT, "/metrics/job/alpha/instance/a", "redirect", 307),
+      new Push(HttpMethod.POST, "/metrics/job/beta/instance/b", "redirect", 307),
+      new Push(HttpMethod.DELETE, "/metrics/job/alpha/instance/c", "redirect", 307),
+      new Push(HttpMethod.GET, "/metrics/job/gamma", "lookup", 200),
+      new Push(HttpMethod.PUT, "/metrics/job/alpha/odd", "reject", 400),
+      new Push(HttpMethod.PATCH, "/metrics/job/beta", "reject", 405),
+      new Push(HttpMethod.PUT, "/metrics/job@base64/YWxwaGE/instance/d", "redirect", 307));
+
+  private void assertEvent(JsonObject e, Push p) {
+    assertThat(e.getString("method")).isEqualTo(p.method().name());
+    assertThat(e.getString("path")).isEqualTo(p.path());
+    assertThat(e.getString("decision")).as(p.path()).isEqualTo(p.decision());
+    assertThat(e.getInteger("status")).isEqualTo(p.status());
+    assertThat(e.getLong("ringVersion")).isEqualTo(1);
+    assertThat(e.getLong("micros")).isNotNegative();
+    assertThat(e.getString("ts")).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z");
+    if (p.status() == 400 || p.status() == 405) {
+      assertThat(e.getString("key")).isNull();
+      assertThat(e.getString("member")).isNull();
+      assertThat(e.getString("reason")).isNotBlank();
+      return;
+    }
+    GroupingKey key = GroupingKeyParser.parse(p.path());
+    assertThat(e.getString("key")).isEqualTo(key.printable());
+    if (p.decision().equals("reject")) {
+      assertThat(e.getString("member")).isNull();
+    } else {
+      Member owner = owner(p.path());
+      assertThat(e.getString("member")).as(p.path()).isEqualTo(owner.id());
+      assertThat(e.getString("address")).isEqualTo(owner.address());
+    }
+  }
+
+  @Test
+  void aSubscriberSeesExactlyTheDecisionsMadeInOrder() {
+    try (SseClient sse = SseClient.open(vertx, port, "")) {
+      for (Push p : MIX) send(p);
+      List<JsonObject> events = sse.take(MIX.size(), WAIT);
+      assertThat(events).hasSize(MIX.size());
+      for (int i = 0; i < MIX.size(); i++) assertEvent(events.get(i), MIX.get(i));
+      assertThat(sse.take(1, QUIET)).as("no event beyond the pushes made").isEmpty();
+      assertThat(events.get(6).getString("job")).as("job decoded from base64").isEqualTo("alpha");
+    }
+  }
+
+  @Test
+  void filtersAndSeveralSubscribersAtOnce() {
+    String someMember = owner("/metrics/job/beta/instance/b").id();
+    try (SseClient all = SseClient.open(vertx, port, "");
+         SseClient alpha = SseClient.open(vertx, port, "job=alpha");
+         SseClient rejects = SseClient.open(vertx, port, "decision=reject");
+         SseClient onMember = SseClient.open(vertx, port, "member=" + someMember + "&decision=redirect,lookup");
+         SseClient byAddress = SseClient.open(vertx, port, "member=" + owner("/metrics/job/gamma").address())) {
+      assertThat(tap.subscribers()).isEqualTo(5);
+      for (Push p : MIX) send(p);
+
+      assertThat(all.take(MIX.size(), WAIT)).hasSize(MIX.size());
+      // The job is known once the path parsed: the 400 under job alpha has none.
+      assertFiltered(alpha, p -> (p.path().contains("alpha") || p.path().contains("YWxwaGE")) && p.status() != 400);
+      assertFiltered(rejects, p -> p.decision().equals("reject"));
+      assertFiltered(onMember, p -> (p.decision().equals("redirect") || p.decision().equals("lookup"))
+          && owner(p.path()).id().equals(someMember));
+      String gammaOwner = owner("/metrics/job/gamma").id();
+      assertFiltered(byAddress, p -> !p.decision().equals("reject") && owner(p.path()).id().equals(gammaOwner));
+    }
+  }
+
+  private void assertFiltered(SseClient sse, java.util.function.Predicate<Push> wanted) {
+    List<Push> expected = MIX.stream().filter(wanted).toList();
+    List<JsonObject> got = sse.take(expected.size(), WAIT);
+    assertThat(got).hasSize(expected.size());
+    for (int i = 0; i < expected.size(); i++) assertEvent(got.get(i), expected.get(i));
+    assertThat(sse.take(1, QUIET)).isEmpty();
+  }
+
+  @Test
+  void withNoSubscriberNothingIsPublished() {
+    AtomicInteger raw = new AtomicInteger();
+    // A plain consumer is not a subscriber: it sees what routers publish, and they publish nothing.
+    vertx.eventBus().localConsumer(TapSwitch.ADDRESS, m -> raw.incrementAndGet()).completion().await();
+    for (int i = 0; i < 20; i++) for (Push p : MIX) send(p);
+    assertThat(tap.subscribers()).isZero();
+    assertThat(tap.publishedCount()).isZero();
+    assertThat(raw.get()).isZero();
+
+    try (SseClient sse = SseClient.open(vertx, port, "")) {
+      send(MIX.get(0));
+      assertThat(sse.take(1, WAIT)).hasSize(1);
+      assertThat(tap.publishedCount()).isEqualTo(1);
+      assertThat(raw.get()).isEqualTo(1);
+    }
+    awaitSubscribers(0);
+    for (Push p : MIX) send(p);
+    assertThat(tap.publishedCount()).as("nothing after the last subscriber left").isEqualTo(1);
+    assertThat(raw.get()).isEqualTo(1);
+  }
+
+  @Test
+  void badFiltersAre400AndADisabledTapIs404() {
+    assertThat(http.get(port, "/api/v1/tap?decision=maybe").status()).isEqualTo(400);
+    assertThat(http.get(port, "/api/v1/tap?sample=2").body()).startsWith("sample:");
+    Vertx off = Vertx.vertx();
+    try {
+      JdkHttp client = new JdkHttp();
+      int p = PushringApp.deploy(off, TestConfig.staticMembers(MEMBERS, "PUSHRING_TAP_ENABLED", "false")).await().port();
+      assertThat(client.get(p, "/api/v1/tap").status()).isEqualTo(404);
+      assertThat(TapSwitch.of(off).active()).isFalse();
+    } finally {
+      off.close().await();
+    }
+  }
+
+  @Test
+  void aSlowSubscriberIsDroppedNotWaitedFor() {
+    // A tiny receive buffer and a paused reader: the server's write queue fills quickly.
+    try (SseClient slow = SseClient.open(vertx, port, "", new HttpClientOptions().setReceiveBufferSize(4096));
+         SseClient fast = SseClient.open(vertx, port, "job=alpha")) {
+      slow.response().pause();
+      TapEvent filler = new TapEvent(System.currentTimeMillis(), "PUT", "/metrics/job/filler/" + "x".repeat(200),
+          "{job=\"filler\"}", "filler", "10.0.0.1_9091", "10.0.0.1:9091", "redirect", 307, 1, 1, null);
+      int published = 100_000;
+      // A burst far beyond what the socket buffers hold (25 MB), published as routers do.
+      for (int i = 0; i < published; i++) tap.publish(vertx.eventBus(), filler);
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      long seen = -1;
+      while (System.nanoTime() < deadline && (tap.droppedCount() == 0 || tap.droppedCount() != seen)) {
+        seen = tap.droppedCount();
+        sleep(200);
+      }
+      long dropped = tap.droppedCount();
+      assertThat(dropped).as("events dropped for the paused reader").isPositive();
+
+      // The slow reader stays stuck: routing goes on, its events are dropped at once, the other
+      // subscriber gets every one of its own.
+      long[] micros = new long[50];
+      for (int i = 0; i < micros.length; i++) {
+        long t = System.nanoTime();
+        send(MIX.get(0));
+        micros[i] = (System.nanoTime() - t) / 1_000;
+      }
+      assertThat(fast.take(micros.length, WAIT)).hasSize(micros.length);
+      assertThat(tap.droppedCount()).isEqualTo(dropped + micros.length);
+      java.util.Arrays.sort(micros);
+      System.out.printf("slow subscriber: %d of %d burst events dropped; then 50 pushes with the reader stuck:"
+          + " median %d us, max %d us per push (blocking client, round trip)%n",
+          dropped, published, micros[micros.length / 2], micros[micros.length - 1]);
+
+      slow.response().resume();
+      String report = null;
+      while (System.nanoTime() < deadline + Duration.ofSeconds(20).toNanos()) {
+        String c = slow.nextComment(Duration.ofSeconds(1));
+        if (c != null && c.contains("events dropped")) {
+          report = c;
+          break;
+        }
+      }
+      assertThat(report).as("the stream says it dropped events").isNotNull().matches("\\d+ events dropped.*");
+      assertThat(slow.events.size()).isLessThan(published);
+    }
+  }
+
+  private void awaitSubscribers(int n) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (tap.subscribers() != n) {
+      assertThat(System.nanoTime()).as("subscribers -> %d", n).isLessThan(deadline);
+      sleep(10);
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
