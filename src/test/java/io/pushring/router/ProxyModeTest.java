@@ -320,6 +320,9 @@ class ProxyModeTest {
     assertThat(upstream.await(20, 5000)).hasSize(20);
     System.out.printf("20 sequential proxied pushes used %d upstream connection(s)%n", upstream.connections().size());
     assertThat(upstream.connections()).hasSize(1);
+    // Counted with their final status under decision="proxy".
+    assertThat(http.get(upstreamPort, "/metrics").body()).containsPattern(
+        "pushring_requests_total\\{(?=[^}]*code=\"200\")(?=[^}]*decision=\"proxy\")[^}]*} [1-9]");
   }
 
   @Test
