@@ -28,15 +28,17 @@ import java.util.function.IntConsumer;
  * with back-pressure both ways, so no body is ever held whole (a 5 MB push crosses with a few
  * 64 KiB buffers in flight).
  *
- * <p><b>Why core {@code HttpClient} and not vertx-http-proxy.</b> Measured with wrk (16/64/256
- * connections, 2-core machine, README "Benchmark"), the hand-written forwarder and
- * {@code HttpProxy.reverseProxy(client).origin(OriginRequestProvider.selector(..))} both ran near the
- * upstream's limit, the forwarder slightly ahead; what decided was behaviour. vertx-http-proxy copies
- * every request's headers into a fresh map, answers every failure 502 (no 504 for a timeout), adds no
- * {@code X-Forwarded-For}/{@code -Proto}, keeps headers named in {@code Connection}, has no body limit,
- * and its timeouts are the client's idle timeout, which fires during a long slow upload because it
- * counts only bytes received. Each of these would be an interceptor around its pipe; here they are
- * plain code in one class.
+ * <p><b>Why core {@code HttpClient} and not vertx-http-proxy.</b> Measured with wrk against nginx
+ * ({@code make bench-proxy}, 2-core machine shared with other work, PUT of a 33-byte body), this
+ * forwarder and {@code HttpProxy.reverseProxy(client).origin(OriginRequestProvider.selector(..))}
+ * (same parse + ring lookup, {@code bench/HttpProxyVariant}) were within the run-to-run noise of each
+ * other: 11.9k/13.8k/7.0k vs 9.9k/14.0k/9.8k requests/s at 16/64/256 connections in one run,
+ * 8.4k/14.3k vs 5.5k/8.0k (256/64) in the next. What decided was behaviour: vertx-http-proxy copies
+ * every request's headers into a fresh map, answers every failure 502 (no 504 for a timeout), adds
+ * no {@code X-Forwarded-For}/{@code -Proto}, keeps headers named in {@code Connection}, has no body
+ * limit, and its only timeout is the client's idle timeout, which counts bytes received and so fires
+ * during a long upload that keeps flowing. Each would be an interceptor around its pipe; here they
+ * are plain code in one class.
  *
  * <p><b>Never retried on another member</b>: the owner is the only Pushgateway allowed to hold the
  * group; writing it elsewhere would create the second copy that pushring exists to prevent (stale
