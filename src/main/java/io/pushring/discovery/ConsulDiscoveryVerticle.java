@@ -37,10 +37,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class ConsulDiscoveryVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ConsulDiscoveryVerticle.class);
-  /** Consul's "Blocking Queries" advice: a token bucket with a burst of 2; refilled at 1 query/s. */
-  static final int BUCKET_BURST = 2;
-  static final double BUCKET_PER_SECOND = 1.0;
-  static final Backoff BACKOFF = new Backoff(250, 10_000);
+  /**
+   * Consul's "Blocking Queries" advice: a token bucket with a burst of 2; refilled at 1 query/s.
+   * Public, with {@link #BACKOFF}, so tests derive their request-count bounds from the real values.
+   */
+  public static final int BUCKET_BURST = 2;
+  public static final double BUCKET_PER_SECOND = 1.0;
+  public static final Backoff BACKOFF = new Backoff(250, 10_000);
   /** How long start-up waits for the first answer before routers start (with no ring: 503s). */
   static final long FIRST_ANSWER_MILLIS = 5_000;
 
@@ -98,7 +101,9 @@ public final class ConsulDiscoveryVerticle extends VerticleBase {
       return;
     }
     ServiceQueryOptions query = new ServiceQueryOptions();
-    if (index.blocks()) {
+    // After a failure the first query does not block: it answers at once, so the status turns "ok"
+    // as soon as Consul is back, not up to a whole wait later (what changed meanwhile comes with it).
+    if (index.blocks() && failures == 0) {
       query.setBlockingOptions(new BlockingQueryOptions().setIndex(index.value()).setWait(settings.waitParameter()));
     }
     consul.healthServiceNodesWithOptions(settings.service(), true, query).onComplete(ar -> {

@@ -36,12 +36,21 @@ import org.slf4j.LoggerFactory;
 public final class RegistrarVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(RegistrarVerticle.class);
   static final Backoff BACKOFF = new Backoff(500, 30_000);
+  /**
+   * Bound on one agent API call. Without it a Consul that accepts the connection but never answers
+   * (stalled, or a lost response) would hold a registration for ever: no failure, so no retry.
+   */
+  static final long REQUEST_TIMEOUT_MILLIS = 10_000;
 
   private final ConsulSettings consul;
   private final List<Registration> registrations;
   private final long reconcileMillis;
   private WebClient client;
   private boolean stopped;
+  /** IDs with a registration in flight or waiting for a retry: one retry chain per ID, not one per period. */
+  private final Set<String> pending = new HashSet<>();
+  /** A reconcile listing is in flight: a stalled Consul must not pile one up per period. */
+  private boolean reconciling;
 
   public RegistrarVerticle(PushringConfig config) {
     this.consul = ConsulSettings.from(config);
@@ -57,7 +66,7 @@ public final class RegistrarVerticle extends VerticleBase {
         .setSsl("https".equals(consul.scheme()))
         .setConnectTimeout(5_000)
         .setIdleTimeout(30));
-    for (Registration r : registrations) register(r, 0);
+    for (Registration r : registrations) ensureRegistered(r);
     if (!registrations.isEmpty()) vertx.setPeriodic(reconcileMillis, reconcileMillis, t -> reconcile());
     // Start-up does not wait for Consul: discovery keeps routing on what Consul reports meanwhile.
     return Future.succeededFuture();
@@ -70,14 +79,21 @@ public final class RegistrarVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
+  /** Registers {@code r} (retrying until Consul accepts it) unless that is already under way. */
+  private void ensureRegistered(Registration r) {
+    if (pending.add(r.id())) register(r, 0);
+  }
+
   private void register(Registration r, int failures) {
     if (stopped) return;
     request(HttpMethod.PUT, "/v1/agent/service/register")
         .sendJsonObject(r.toConsulJson())
         .expecting(HttpResponseExpectation.SC_OK)
-        .onSuccess(ok -> PushringMetrics.of(vertx).registration(true))
-        .onSuccess(ok -> LOG.info("registered {} in Consul as '{}' (check {} every {})",
-            r.id(), r.service(), r.checkUrl(), r.interval()))
+        .onSuccess(ok -> {
+          pending.remove(r.id());
+          PushringMetrics.of(vertx).registration(true);
+          LOG.info("registered {} in Consul as '{}' (check {} every {})", r.id(), r.service(), r.checkUrl(), r.interval());
+        })
         .onFailure(err -> {
           PushringMetrics.of(vertx).registration(false);
           if (failures == 0) {
@@ -90,18 +106,20 @@ public final class RegistrarVerticle extends VerticleBase {
 
   /** Re-registers configured Pushgateways that Consul has dropped. */
   private void reconcile() {
-    if (stopped) return;
+    if (stopped || reconciling) return;
+    reconciling = true;
     HttpRequest<Buffer> list = request(HttpMethod.GET, "/v1/health/service/" + consul.service());
     if (!consul.datacenter().isEmpty()) list.addQueryParam("dc", consul.datacenter());
     list.send()
+        .onComplete(done -> reconciling = false)
         .expecting(HttpResponseExpectation.SC_OK)
         .map(HttpResponse::bodyAsJsonArray)
         .onSuccess(entries -> {
           Set<String> known = ids(entries);
           for (Registration r : registrations) {
-            if (!known.contains(r.id())) {
+            if (!known.contains(r.id()) && !pending.contains(r.id())) {
               LOG.info("{} is no longer registered in Consul (deregistered while critical): registering it again", r.id());
-              register(r, 0);
+              ensureRegistered(r);
             }
           }
         });
@@ -109,7 +127,7 @@ public final class RegistrarVerticle extends VerticleBase {
   }
 
   private HttpRequest<Buffer> request(HttpMethod method, String uri) {
-    HttpRequest<Buffer> req = client.request(method, uri);
+    HttpRequest<Buffer> req = client.request(method, uri).timeout(REQUEST_TIMEOUT_MILLIS);
     if (!consul.token().isEmpty()) req.putHeader("X-Consul-Token", consul.token());
     return req;
   }

@@ -67,33 +67,63 @@ public final class PushgatewayProcess implements AutoCloseable {
   public static PushgatewayProcess start(String... extraArgs) {
     IllegalStateException last = null;
     for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
-      int port = FreePorts.find();
-      List<String> command = new ArrayList<>(List.of(BINARY, "--persistence.file=",
-          "--web.listen-address=" + HOST + ":" + port));
-      command.addAll(List.of(extraArgs));
-      Path log;
-      Process process;
       try {
-        log = Files.createTempFile("pushgateway-" + port + "-", ".log");
-        process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot start " + command, e);
-      }
-      LIVE.add(process);
-      PushgatewayProcess pg = new PushgatewayProcess(process, port, log);
-      try {
-        pg.awaitReady(command);
-        return pg;
-      } catch (IllegalStateException e) {
-        pg.kill();
-        String output = pg.output();
-        pg.deleteLog();
+        return launch(FreePorts.find(), extraArgs);
+      } catch (PortTaken e) {
         // Another process may have taken the port between FreePorts.find() and the bind: retry.
-        if (!output.contains("address already in use")) throw e;
         last = e;
       }
     }
     throw last;
+  }
+
+  /**
+   * As {@link #start(String...)}, on a given {@code port} and in one attempt: for a Pushgateway that
+   * must come back where Consul's check and the ring expect it (see {@link #restart()}).
+   */
+  public static PushgatewayProcess start(int port, String... extraArgs) {
+    return launch(port, extraArgs);
+  }
+
+  /** A new, empty Pushgateway on this one's port, once this one was killed or closed. */
+  public PushgatewayProcess restart() {
+    if (process.isAlive()) throw new IllegalStateException(this + " is still running");
+    LIVE.remove(process);
+    deleteLog();
+    return start(port);
+  }
+
+  /** The port was in use: {@link #start(String...)} tries another. */
+  private static final class PortTaken extends IllegalStateException {
+    PortTaken(IllegalStateException cause) {
+      super(cause.getMessage(), cause);
+    }
+  }
+
+  private static PushgatewayProcess launch(int port, String... extraArgs) {
+    List<String> command = new ArrayList<>(List.of(BINARY, "--persistence.file=",
+        "--web.listen-address=" + HOST + ":" + port));
+    command.addAll(List.of(extraArgs));
+    Path log;
+    Process process;
+    try {
+      log = Files.createTempFile("pushgateway-" + port + "-", ".log");
+      process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start " + command, e);
+    }
+    LIVE.add(process);
+    PushgatewayProcess pg = new PushgatewayProcess(process, port, log);
+    try {
+      pg.awaitReady(command);
+      return pg;
+    } catch (IllegalStateException e) {
+      pg.kill();
+      String output = pg.output();
+      pg.deleteLog();
+      if (output.contains("address already in use")) throw new PortTaken(e);
+      throw e;
+    }
   }
 
   private void awaitReady(List<String> command) {
