@@ -3,7 +3,7 @@ SHELL := /bin/bash
 MVN   ?= mvn -B
 TOOLS := . src/main/scripts/tools.sh
 
-.PHONY: run test build deps-run deps-test deps-bench bench bench-jmh clean
+.PHONY: run test build deps-run deps-test deps-bench bench bench-jmh bench-proxy clean
 
 ## run: build, start three local Pushgateways and pushring (static mode) in front of them.
 run: deps-run build
@@ -22,7 +22,11 @@ deps-run:
 
 deps-test:
 	@$(TOOLS); need_pkg curl curl && need_pkg prometheus-pushgateway prometheus-pushgateway \
-	  && need_pkg prometheus prometheus && need_pkg chromium chromium && need_pkg chromedriver chromium-driver
+	  && need_pkg prometheus prometheus && need_pkg chromium chromium && need_pkg chromedriver chromium-driver \
+	  && want_file /usr/lib/python3/dist-packages/prometheus_client python3-prometheus-client \
+	  && want_pkg go golang-go \
+	  && want_file /usr/share/gocode/src/github.com/prometheus/client_golang golang-github-prometheus-client-golang-dev \
+	  && want_pkg node nodejs && want_pkg npm npm
 
 ## bench: pushring vs nginx (same 307, same machine, same run) under wrk, and a Pushgateway's own push
 ## cost at 100 vs 10,000 groups; one table, also in target/bench/table.md. ~6 minutes. Knobs: see bench.sh.
@@ -36,6 +40,12 @@ deps-bench:
 JMH_ARGS ?= -f 1 -wi 3 -i 5 -w 2s -r 2s -prof gc
 bench-jmh:
 	$(MVN) -q test-compile exec:exec@bench -Djmh.args="$(JMH_ARGS)"
+
+## bench-proxy: pushring proxy mode vs vertx-http-proxy vs HAProxy in front of nginx (wrk; BENCH_DURATION, BENCH_CONNECTIONS).
+bench-proxy: build
+	@$(TOOLS); need_pkg nginx nginx-light && need_pkg haproxy haproxy && need_pkg wrk wrk
+	$(MVN) -q test-compile
+	@bash src/main/scripts/bench-proxy.sh
 
 clean:
 	$(MVN) -q clean

@@ -19,6 +19,18 @@ need_pkg() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$2" >&2
 }
 
+# need_file PATH PACKAGE: install a Debian package when PATH (a library file or directory it ships) is missing.
+need_file() {
+  [ -e "$1" ] && return 0
+  local bin; bin="need-file-$(basename "$1")-$$"   # a name no binary has, so need_pkg installs
+  need_pkg "$bin" "$2" && [ -e "$1" ]
+}
+
+# want_pkg / want_file: the same, for what only some tests use; a failed install is a warning (those
+# tests then skip, saying why), not a failed build.
+want_pkg()  { need_pkg "$@"  || echo ">> could not install $2: the tests that need it will be skipped" >&2; }
+want_file() { need_file "$@" || echo ">> could not install $2: the tests that need it will be skipped" >&2; }
+
 # free_port [START]: the first loopback port at or above START (default: random in 20000-29999)
 # on which nothing listens. A probe, not a reservation: the caller binds it right away.
 free_port() {

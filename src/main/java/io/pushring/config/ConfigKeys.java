@@ -39,7 +39,10 @@ public final class ConfigKeys {
    * Router modes that exist in the code. The others parse but are refused as not implemented yet:
    * enabling one is adding it here.
    */
-  static final Set<RouterMode> IMPLEMENTED_ROUTER_MODES = EnumSet.of(RouterMode.REDIRECT);
+  static final Set<RouterMode> IMPLEMENTED_ROUTER_MODES = EnumSet.of(RouterMode.AUTO, RouterMode.REDIRECT, RouterMode.PROXY);
+
+  /** A User-Agent prefix: printable ASCII, no comma (the environment's list separator) and no space at the ends. */
+  private static final Pattern USER_AGENT_PREFIX = Pattern.compile("[!-+\\--~]([ -+\\--~]*[!-+\\--~])?");
 
   private static final Pattern SERVICE_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
 
@@ -57,8 +60,8 @@ public final class ConfigKeys {
   public static final ConfigKey<RouterMode> ROUTER_MODE = key("router.mode",
       choice(ConfigKeys::name, RouterMode.values())
           .check(IMPLEMENTED_ROUTER_MODES::contains, m -> "'" + name(m) + "' is not implemented yet"),
-      RouterMode.REDIRECT,
-      "auto | redirect | proxy: answer pushes with a redirect or proxy them (only redirect is implemented yet)");
+      RouterMode.AUTO,
+      "auto | redirect | proxy: redirect pushes, proxy them, or (auto) redirect only clients known to follow a 307");
   public static final ConfigKey<Integer> ROUTER_REDIRECT_STATUS = key("router.redirect-status", oneOf(307, 308), 307,
       "307 | 308: status of the redirect; both make clients repeat the method and body");
   public static final ConfigKey<Integer> ROUTER_INSTANCES = key("router.instances", integer(0, 256), 0,
@@ -68,6 +71,15 @@ public final class ConfigKeys {
           .check(d -> d.toMillis() % 1000 == 0, d -> "must be whole seconds (sent as Retry-After), got " + Durations.format(d)),
       Duration.ofSeconds(5),
       "Retry-After of the 503 answered when no Pushgateway is healthy, whole seconds, 1s..1h");
+  public static final ConfigKey<List<String>> ROUTER_REDIRECT_USER_AGENTS = key("router.redirect-user-agents",
+      list(string(s -> USER_AGENT_PREFIX.matcher(s).matches(), "a User-Agent prefix of printable ASCII without commas")),
+      List.of("Go-http-client/", "Java/"),
+      "auto mode: User-Agent prefixes of clients that follow a 307 with method and body (case-sensitive)");
+  public static final ConfigKey<Integer> ROUTER_MAX_BODY = key("router.max-body", integer(1, Integer.MAX_VALUE), 16 << 20,
+      "largest push body in bytes that proxy mode forwards; larger ones get 413");
+  public static final ConfigKey<Duration> ROUTER_PROXY_TIMEOUT = key("router.proxy-timeout",
+      duration(Duration.ofMillis(1), Duration.ofHours(1)), Duration.ofSeconds(30),
+      "proxy mode: longest connect time or silence of a Pushgateway before the push is answered 504, 1ms..1h");
 
   // ---- placement ----
   public static final ConfigKey<Placement> PLACEMENT_KEY = key("placement.key",

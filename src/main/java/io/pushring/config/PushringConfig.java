@@ -22,8 +22,14 @@ public record PushringConfig(
 
   public enum RouterMode { AUTO, REDIRECT, PROXY }
 
-  /** {@code instances == 0} means one router verticle per core. */
-  public record Router(RouterMode mode, int redirectStatus, int instances, Duration retryAfter) {}
+  /**
+   * {@code instances == 0} means one router verticle per core. {@code redirectUserAgents}: User-Agent
+   * prefixes that auto mode redirects; {@code maxBody}: bytes, proxy mode.
+   */
+  public record Router(RouterMode mode, int redirectStatus, int instances, Duration retryAfter,
+                       List<String> redirectUserAgents, int maxBody, Duration proxyTimeout) {
+    public Router { redirectUserAgents = List.copyOf(redirectUserAgents); }
+  }
 
   public record PlacementConf(Placement key) {}
 

@@ -38,7 +38,7 @@ final class ApiRoutes {
       if (table.get().hasMembers()) PushHandler.text(ctx.response(), 200, "OK");
       else PushHandler.text(ctx.response(), 503, "not ready: no Pushgateway in the ring");
     });
-    router.get("/api/v1/route").handler(ctx -> route(ctx, table.get()));
+    router.get("/api/v1/route").handler(ctx -> route(ctx, table.get(), push));
     router.get("/api/v1/ring").handler(ctx ->
         success(ctx, ringJson(table.get()).put("discovery", discoveryJson(DiscoveryStatus.current(vertx)))));
     PushringMetrics metrics = PushringMetrics.of(vertx);
@@ -74,7 +74,7 @@ final class ApiRoutes {
     return router;
   }
 
-  private static void route(RoutingContext ctx, RoutingTable current) {
+  private static void route(RoutingContext ctx, RoutingTable current, PushHandler push) {
     String path = ctx.queryParams().get("path");
     if (path == null || path.isEmpty()) {
       error(ctx, 400, "query parameter 'path' is required, e.g. /api/v1/route?path=/metrics/job/x");
@@ -113,7 +113,31 @@ final class ApiRoutes {
       data.put("member", new JsonObject().put("id", owner.id()).put("address", owner.address()))
           .put("location", PushHandler.location(current.baseUrl(owner), rawPath, rawQuery));
     }
+    data.put("decision", decisionJson(ctx, push.policy()));
     success(ctx, data);
+  }
+
+  /**
+   * What a push with these headers would get: redirect or proxy, and why. {@code ua=}, {@code auth=}
+   * (true/false) and {@code scheme=} stand for the push's User-Agent, Authorization and scheme;
+   * each defaults to this API request's own.
+   */
+  static JsonObject decisionJson(RoutingContext ctx, RedirectPolicy policy) {
+    String ua = ctx.queryParams().get("ua");
+    if (ua == null) ua = ctx.request().getHeader(HttpHeaders.USER_AGENT);
+    String auth = ctx.queryParams().get("auth");
+    boolean hasAuth = auth != null ? Boolean.parseBoolean(auth) : ctx.request().headers().contains(HttpHeaders.AUTHORIZATION);
+    String scheme = ctx.queryParams().get("scheme");
+    if (scheme == null) scheme = ctx.request().getHeader("X-Forwarded-Proto");
+    if (scheme == null) scheme = ctx.request().scheme();
+    RedirectPolicy.Decision d = policy.decide(ua, hasAuth, scheme);
+    JsonObject json = new JsonObject()
+        .put("mode", policy.mode().name().toLowerCase(java.util.Locale.ROOT))
+        .put("action", d.action())
+        .put("reason", d.reason())
+        .put("decision", d.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+    if (d.redirect()) json.put("status", policy.redirectStatus());
+    return json.put("userAgent", ua).put("authorization", hasAuth).put("scheme", scheme);
   }
 
   static JsonObject ringJson(RoutingTable current) {

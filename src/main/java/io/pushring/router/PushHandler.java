@@ -24,16 +24,33 @@ final class PushHandler implements Handler<HttpServerRequest> {
   private static final CharSequence ALLOWED = HttpHeaders.createOptimized("GET, PUT, POST, DELETE");
   private static final CharSequence RETRY_AFTER = HttpHeaders.createOptimized("Retry-After");
 
+  private static final CharSequence X_FORWARDED_PROTO = HttpHeaders.createOptimized("X-Forwarded-Proto");
+
   private final Supplier<RoutingTable> table;
-  private final int redirectStatus;
   private final CharSequence retryAfterSeconds;
   private final RouteObserver observer;
+  private final RedirectPolicy policy;
+  private final ProxyForwarder proxy;   // null in redirect mode
 
-  PushHandler(Supplier<RoutingTable> table, RouterOptions options, RouteObserver observer) {
+  PushHandler(Supplier<RoutingTable> table, RouterOptions options, RouteObserver observer, RedirectPolicy policy,
+      ProxyForwarder proxy) {
     this.table = table;
     this.observer = observer;
-    this.redirectStatus = options.redirectStatus();
     this.retryAfterSeconds = HttpHeaders.createOptimized(options.retryAfterSeconds());
+    this.policy = policy;
+    this.proxy = proxy;
+  }
+
+  /** Redirect or proxy, and why (router.mode; in auto mode judged from the request's headers). */
+  RedirectPolicy.Decision decide(HttpServerRequest req) {
+    if (!policy.judgesRequests()) return policy.decide(null, false, null);   // redirect or proxy mode: no header read
+    String scheme = req.getHeader(X_FORWARDED_PROTO);   // the client's scheme, behind a TLS-terminating proxy
+    return policy.decide(req.getHeader(HttpHeaders.USER_AGENT), req.headers().contains(HttpHeaders.AUTHORIZATION),
+        scheme != null ? scheme : req.scheme());
+  }
+
+  RedirectPolicy policy() {
+    return policy;
   }
 
   /**
@@ -73,18 +90,25 @@ final class PushHandler implements Handler<HttpServerRequest> {
       observer.refused(req, Decision.UNAVAILABLE, 503, key, "no healthy Pushgateway", t0);
       return;
     }
-    String location = location(current.baseUrl(owner), path, req.query());
     if (lookupOnly) {
       // What dynamic-sharding answers to a GET: where the push would go, for debugging.
-      text(req.response(), 200, "nextUrl:" + location);
+      text(req.response(), 200, "nextUrl:" + location(current.baseUrl(owner), path, req.query()));
       observer.routed(req, Decision.LOOKUP, 200, key, current, owner, t0);
       return;
     }
+    RedirectPolicy.Decision decision = decide(req);
+    if (!decision.redirect()) {
+      // Counted and tapped when the answer's status is known (the owner's, or 413/502/504/499).
+      proxy.forward(req, owner, status ->
+          observer.routed(req, Decision.PROXY, status, key, current, owner, decision.reason(), t0));
+      return;
+    }
+    int status = policy.redirectStatus();
     req.response()
-        .setStatusCode(redirectStatus)
-        .putHeader(HttpHeaders.LOCATION, location)
+        .setStatusCode(status)
+        .putHeader(HttpHeaders.LOCATION, location(current.baseUrl(owner), path, req.query()))
         .end();
-    observer.routed(req, Decision.REDIRECT, redirectStatus, key, current, owner, t0);
+    observer.routed(req, Decision.REDIRECT, status, key, current, owner, decision.reason(), t0);
   }
 
   /** The owner's base URL + the path exactly as received (still percent-encoded) + the original query. */

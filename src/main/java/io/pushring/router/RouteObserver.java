@@ -53,6 +53,13 @@ final class RouteObserver {
     if (t0 != OFF) event(req, decision, status, key, current.version(), owner, null, t0);
   }
 
+  /** The same, with why redirect or proxy was chosen (router.mode / auto-mode rule), shown in the tap. */
+  void routed(HttpServerRequest req, Decision decision, int status, GroupingKey key, RoutingTable current,
+      Member owner, String reason, long t0) {
+    metrics.count(req.method(), status, decision, current.ring(), owner);
+    if (t0 != OFF) event(req, decision, status, key, current.version(), owner, reason, t0);
+  }
+
   /** The request was answered without a member: rejected ({@code key} null if the path did not parse) or no ring. */
   void refused(HttpServerRequest req, Decision decision, int status, GroupingKey key, String reason, long t0) {
     metrics.count(req.method(), status, decision, null, null);

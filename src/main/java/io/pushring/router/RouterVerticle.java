@@ -24,13 +24,18 @@ public final class RouterVerticle extends VerticleBase {
   static final long DRAIN_SECONDS = 10;
 
   private final RouterOptions options;
+  private final RedirectPolicy policy;
+  private final ProxyForwarder.Settings proxySettings;
   private final int accessLogEvery;
   private RoutingTable table = RoutingTable.none();
   private LocalMap<String, Ring> rings;
   private HttpServer server;
+  private ProxyForwarder proxy;
 
   public RouterVerticle(PushringConfig config) {
     this.options = RouterOptions.from(config);
+    this.policy = RedirectPolicy.from(config);
+    this.proxySettings = ProxyForwarder.Settings.from(config);
     this.accessLogEvery = config.accessLog().every();
   }
 
@@ -39,7 +44,9 @@ public final class RouterVerticle extends VerticleBase {
     RouteObserver observer = new RouteObserver(new RequestMetrics(PushringMetrics.of(vertx).registry()),
         TapSwitch.of(vertx), vertx.eventBus(), this::table, accessLogEvery);
     rings = RingPublisher.localMap(vertx);
-    PushHandler push = new PushHandler(this::table, options, observer);
+    // Created on this verticle's event loop: its pooled connections stay there.
+    proxy = policy.mayProxy() ? new ProxyForwarder(vertx, proxySettings) : null;
+    PushHandler push = new PushHandler(this::table, options, observer, policy, proxy);
     Router api = ApiRoutes.create(vertx, this::table, push);
     server = vertx.createHttpServer(serverOptions())
         .requestHandler(req -> {
@@ -57,7 +64,8 @@ public final class RouterVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return server == null ? Future.succeededFuture() : server.shutdown(DRAIN_SECONDS, TimeUnit.SECONDS);
+    Future<Void> drained = server == null ? Future.succeededFuture() : server.shutdown(DRAIN_SECONDS, TimeUnit.SECONDS);
+    return proxy == null ? drained : drained.eventually(proxy::close);
   }
 
   /** The port actually bound (useful with port 0). */

@@ -40,7 +40,8 @@ class ConfigLoaderTest {
   void emptyTreeGivesTheDesignDefaults() {
     PushringConfig c = ConfigLoader.load(Map.of(), NO_ENV);
     assertThat(c.http()).isEqualTo(new PushringConfig.Http("0.0.0.0", 9292));
-    assertThat(c.router()).isEqualTo(new PushringConfig.Router(RouterMode.REDIRECT, 307, 0, Duration.ofSeconds(5)));
+    assertThat(c.router()).isEqualTo(new PushringConfig.Router(RouterMode.AUTO, 307, 0, Duration.ofSeconds(5),
+        List.of("Go-http-client/", "Java/"), 16 << 20, Duration.ofSeconds(30)));
     assertThat(c.placement().key()).isEqualTo(Placement.GROUPING_KEY);
     assertThat(c.discovery()).isEqualTo(new PushringConfig.Discovery(DiscoveryMode.CONSUL, List.of(), PushringConfig.OnEmpty.KEEP_LAST));
     assertThat(c.consul()).isEqualTo(
@@ -55,7 +56,8 @@ class ConfigLoaderTest {
   void readsEveryKindOfValueFromTheTree() {
     PushringConfig c = load("""
         http: {host: "::", port: 9393}
-        router: {redirect-status: 308, instances: 4, retry-after: 10s}
+        router: {mode: proxy, redirect-status: 308, instances: 4, retry-after: 10s, redirect-user-agents: ["Go-http-client/1.1"],
+                 max-body: 1024, proxy-timeout: 250ms}
         placement: {key: dynamic-sharding}
         discovery: {mode: static, static-members: ["10.0.0.1:9091", "[::1]:9092", pgw-3.example:9091]}
         consul: {address: "consul.service:8501", scheme: https, token: "0123", datacenter: dc2, service: pgw.v1, wait: 1m30s}
@@ -68,7 +70,8 @@ class ConfigLoaderTest {
         tap: {enabled: false}
         """);
     assertThat(c.http()).isEqualTo(new PushringConfig.Http("::", 9393));
-    assertThat(c.router()).isEqualTo(new PushringConfig.Router(RouterMode.REDIRECT, 308, 4, Duration.ofSeconds(10)));
+    assertThat(c.router()).isEqualTo(new PushringConfig.Router(RouterMode.PROXY, 308, 4, Duration.ofSeconds(10),
+        List.of("Go-http-client/1.1"), 1024, Duration.ofMillis(250)));
     assertThat(c.placement().key()).isEqualTo(Placement.DYNAMIC_SHARDING);
     assertThat(c.discovery()).isEqualTo(new PushringConfig.Discovery(DiscoveryMode.STATIC,
         List.of("10.0.0.1:9091", "[::1]:9092", "pgw-3.example:9091"), PushringConfig.OnEmpty.KEEP_LAST));
@@ -106,8 +109,11 @@ class ConfigLoaderTest {
       "http: {port: true}               | http.port: expected an integer, got true",
       "http: {port: [1]}                | http.port: expected an integer, got a list",
       "http: {port: {a: 1}}             | http.port: expected an integer, got a mapping",
-      "router: {mode: proxy}            | router.mode: 'proxy' is not implemented yet",
-      "router: {mode: auto}             | router.mode: 'auto' is not implemented yet",
+      "router: {redirect-user-agents: [' Go']} | router.redirect-user-agents: expected a User-Agent prefix of printable ASCII without commas, got \" Go\"",
+      "router: {redirect-user-agents: ['a,b']} | router.redirect-user-agents: expected a User-Agent prefix of printable ASCII without commas, got \"a,b\"",
+      "router: {redirect-user-agents: ['']}    | router.redirect-user-agents: expected a User-Agent prefix of printable ASCII without commas, got \"\"",
+      "router: {max-body: 0}            | router.max-body: must be between 1 and 2147483647, got 0",
+      "router: {proxy-timeout: 0s}      | router.proxy-timeout: must be between 1ms and 1h, got 0s",
       "router: {mode: redirects}        | router.mode: expected one of auto, redirect, proxy, got \"redirects\"",
       "router: {mode: 1}                | router.mode: expected one of auto, redirect, proxy, got 1",
       "router: {redirect-status: 301}   | router.redirect-status: must be one of 307, 308, got 301",
@@ -252,7 +258,7 @@ class ConfigLoaderTest {
       "PUSHRING_HTTP_PORT      | abc   | http.port (PUSHRING_HTTP_PORT): expected an integer, got \"abc\"",
       "PUSHRING_HTTP_PORT      | ``    | http.port (PUSHRING_HTTP_PORT): expected an integer, got \"\"",
       "PUSHRING_HTTP_PORT      | 65536 | http.port (PUSHRING_HTTP_PORT): must be between 0 and 65535, got 65536",
-      "PUSHRING_ROUTER_MODE    | proxy | router.mode (PUSHRING_ROUTER_MODE): 'proxy' is not implemented yet",
+      "PUSHRING_ROUTER_MODE    | proxi | router.mode (PUSHRING_ROUTER_MODE): expected one of auto, redirect, proxy, got \"proxi\"",
       "PUSHRING_CONSUL_WAIT    | 30    | consul.wait (PUSHRING_CONSUL_WAIT): expected a duration like 500ms, 5s, 1m or 1m30s, got \"30\"",
       "PUSHRING_CONSUL_WAIT    | -1s   | consul.wait (PUSHRING_CONSUL_WAIT): must not be negative, got \"-1s\"",
       "PUSHRING_TAP_ENABLED    | yes   | tap.enabled (PUSHRING_TAP_ENABLED): expected true or false, got \"yes\"",

@@ -36,6 +36,9 @@ final class ConsulModeConfig {
     env.put("PUSHRING_HTTP_HOST", "127.0.0.1");
     env.put("PUSHRING_HTTP_PORT", "0");
     env.put("PUSHRING_ROUTER_INSTANCES", "1");
+    // These tests read where a push goes from the 307's Location; auto (the default) would proxy
+    // their User-Agent-less requests instead.
+    env.put("PUSHRING_ROUTER_MODE", "redirect");
     env.put("PUSHRING_DISCOVERY_MODE", "consul");
     env.put("PUSHRING_CONSUL_ADDRESS", consul.hostPort());
     env.put("PUSHRING_CONSUL_SERVICE", service);

@@ -70,7 +70,9 @@ public class TapCostBench {
     }
     RouteObserver observer = new RouteObserver(new RequestMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)),
         tapSwitch, vertx.eventBus(), () -> table, 0);
-    handler = new PushHandler(() -> table, new RouterOptions("127.0.0.1", 0, 307, "5", "http"), observer);
+    // Redirect mode: the members are not contacted.
+    handler = new PushHandler(() -> table, new RouterOptions("127.0.0.1", 0, 307, "5", "http"), observer,
+        new RedirectPolicy(io.pushring.config.PushringConfig.RouterMode.REDIRECT, List.of(), "http", 307), null);
     HttpServerResponse response = response(lastHeader);
     requests = new HttpServerRequest[256];
     for (int i = 0; i < requests.length; i++) {

@@ -134,7 +134,9 @@ public final class PushgatewayProcess implements AutoCloseable {
             + command + "\n" + output());
       }
       try {
-        if (request("GET", "/-/ready", null, Duration.ofSeconds(1)).status() == 200) return;
+        int status = request("GET", "/-/ready", null, Duration.ofSeconds(1)).status();
+        // With --web.config.file basic auth guards every path, /-/ready too: 401 means it serves.
+        if (status == 200 || (status == 401 && command.stream().anyMatch(a -> a.startsWith("--web.config.file")))) return;
       } catch (UncheckedIOException notYet) {
         // not listening yet
       }
