@@ -2,6 +2,9 @@ package io.pushring.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import io.netty.util.collection.IntObjectHashMap;
 import io.pushring.ring.Member;
 import io.pushring.ring.Ring;
@@ -28,6 +31,15 @@ public final class RequestMetrics {
   private Ring cachedRing;
   private IdentityHashMap<Member, IntObjectHashMap<Counter>> byMember = new IdentityHashMap<>();
   private final IntObjectHashMap<Counter> unrouted = new IntObjectHashMap<>();
+  private Ring timedRing;
+  private IdentityHashMap<Member, Timer> proxyTimers = new IdentityHashMap<>();
+
+  /** Buckets of {@value #PROXY_NAME}: a Pushgateway answers a push in a millisecond or, holding many groups, seconds. */
+  static final Duration[] PROXY_BUCKETS = {
+      Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+      Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+      Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30)};
+  public static final String PROXY_NAME = "pushring.proxy.duration";
 
   public RequestMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -62,6 +74,28 @@ public final class RequestMetrics {
       counters.put(key, c);
     }
     c.increment();
+  }
+
+  /**
+   * {@code pushring_proxy_duration_seconds{member}}: a histogram of proxied requests, from the start
+   * of forwarding to the end of the answer (upstream time plus streaming both bodies). Timers are
+   * cached per ring like the counters.
+   */
+  public void proxied(Ring ring, Member member, long nanos) {
+    if (ring != timedRing) {
+      timedRing = ring;
+      proxyTimers = new IdentityHashMap<>();
+    }
+    Timer timer = proxyTimers.get(member);
+    if (timer == null) {
+      timer = Timer.builder(PROXY_NAME)
+          .description("Proxied pushes, from forwarding to the end of the answer, by ring member")
+          .tag("member", member.id())
+          .serviceLevelObjectives(PROXY_BUCKETS)
+          .register(registry);
+      proxyTimers.put(member, timer);
+    }
+    timer.record(nanos, TimeUnit.NANOSECONDS);
   }
 
   private Counter register(String method, int status, Decision decision, String member) {

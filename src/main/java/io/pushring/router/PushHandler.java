@@ -98,9 +98,12 @@ final class PushHandler implements Handler<HttpServerRequest> {
     }
     RedirectPolicy.Decision decision = decide(req);
     if (!decision.redirect()) {
-      // Counted and tapped when the answer's status is known (the owner's, or 413/502/504/499).
-      proxy.forward(req, owner, status ->
-          observer.routed(req, Decision.PROXY, status, key, current, owner, decision.reason(), t0));
+      // Counted, timed and tapped when the answer's status is known (the owner's, or 413/502/504/499).
+      long started = System.nanoTime();
+      proxy.forward(req, owner, status -> {
+        observer.proxied(current, owner, System.nanoTime() - started);
+        observer.routed(req, Decision.PROXY, status, key, current, owner, decision.reason(), t0);
+      });
       return;
     }
     int status = policy.redirectStatus();

@@ -60,6 +60,11 @@ final class RouteObserver {
     if (t0 != OFF) event(req, decision, status, key, current.version(), owner, reason, t0);
   }
 
+  /** A proxied request took {@code nanos} from the start of forwarding to the end of its answer. */
+  void proxied(RoutingTable current, Member owner, long nanos) {
+    metrics.proxied(current.ring(), owner, nanos);
+  }
+
   /** The request was answered without a member: rejected ({@code key} null if the path did not parse) or no ring. */
   void refused(HttpServerRequest req, Decision decision, int status, GroupingKey key, String reason, long t0) {
     metrics.count(req.method(), status, decision, null, null);

@@ -321,8 +321,15 @@ class ProxyModeTest {
     System.out.printf("20 sequential proxied pushes used %d upstream connection(s)%n", upstream.connections().size());
     assertThat(upstream.connections()).hasSize(1);
     // Counted with their final status under decision="proxy".
-    assertThat(http.get(upstreamPort, "/metrics").body()).containsPattern(
+    String metrics = http.get(upstreamPort, "/metrics").body();
+    assertThat(metrics).containsPattern(
         "pushring_requests_total\\{(?=[^}]*code=\"200\")(?=[^}]*decision=\"proxy\")[^}]*} [1-9]");
+    // ... and timed: the proxy latency histogram holds these 20 pushes (and what other tests of the class proxied).
+    java.util.regex.Matcher count = java.util.regex.Pattern
+        .compile("pushring_proxy_duration_seconds_count\\{member=\"[^\"]+\"} (\\d+)").matcher(metrics);
+    assertThat(count.find()).as("proxy histogram count in %s", metrics).isTrue();
+    assertThat(Integer.parseInt(count.group(1))).isGreaterThanOrEqualTo(20);
+    assertThat(metrics).containsPattern("pushring_proxy_duration_seconds_bucket\\{member=\"[^\"]+\",le=\"\\+Inf\"} [1-9]");
   }
 
   @Test
