@@ -45,6 +45,6 @@ cat <<TXT
    curl -sS http://127.0.0.1:$PORT/metrics/job/demo/instance/laptop          # where it went (nextUrl)
    curl -sS http://127.0.0.1:$PORT/api/v1/ring                               # members and shares
 
-   (-L follows the 307 with method and body kept.) Ctrl-C stops everything.
+   (router.mode auto: Go and Java clients get a 307, curl and the rest are proxied.) Ctrl-C stops everything.
 TXT
 wait "${pids[-1]}"
