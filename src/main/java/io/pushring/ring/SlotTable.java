@@ -30,17 +30,7 @@ final class SlotTable implements LookupTable {
     char[] owners = new char[1 << bits];
     if (n > 1) {
       for (int slot = 0; slot < owners.length; slot++) {
-        long slotKey = Murmur3.fmix64(slot);
-        long best = Murmur3.fmix64(memberKeys[0] ^ slotKey) ^ Long.MIN_VALUE; // sign flip: compare unsigned
-        int arg = 0;
-        for (int m = 1; m < n; m++) {
-          long score = Murmur3.fmix64(memberKeys[m] ^ slotKey) ^ Long.MIN_VALUE;
-          if (score >= best) {
-            best = score;
-            arg = m;
-          }
-        }
-        owners[slot] = (char) arg;
+        owners[slot] = (char) winner(memberKeys, Murmur3.fmix64(slot));
       }
     }
     return new SlotTable(owners, bits);
@@ -71,28 +61,39 @@ final class SlotTable implements LookupTable {
       int arg;
       if (kept >= 0) {
         arg = kept;
-        long best = Murmur3.fmix64(newKeys[kept] ^ slotKey) ^ Long.MIN_VALUE;
+        long best = signedScore(newKeys[kept], slotKey);
         for (int a : added) {
-          long score = Murmur3.fmix64(newKeys[a] ^ slotKey) ^ Long.MIN_VALUE;
+          long score = signedScore(newKeys[a], slotKey);
           if (score > best || (score == best && a > arg)) {
             best = score;
             arg = a;
           }
         }
       } else {
-        arg = 0;
-        long best = Murmur3.fmix64(newKeys[0] ^ slotKey) ^ Long.MIN_VALUE;
-        for (int m = 1; m < n; m++) {
-          long score = Murmur3.fmix64(newKeys[m] ^ slotKey) ^ Long.MIN_VALUE;
-          if (score >= best) {
-            best = score;
-            arg = m;
-          }
-        }
+        arg = winner(newKeys, slotKey);
       }
       owners[slot] = (char) arg;
     }
     return new SlotTable(owners, bits);
+  }
+
+  /** The member with the highest score for a slot; on a tie the later (greater id) member wins. */
+  private static int winner(long[] memberKeys, long slotKey) {
+    long best = signedScore(memberKeys[0], slotKey);
+    int arg = 0;
+    for (int m = 1; m < memberKeys.length; m++) {
+      long score = signedScore(memberKeys[m], slotKey);
+      if (score >= best) {
+        best = score;
+        arg = m;
+      }
+    }
+    return arg;
+  }
+
+  /** The unsigned score with its sign bit flipped, so that signed comparison orders it unsigned. */
+  private static long signedScore(long memberKey, long slotKey) {
+    return Murmur3.fmix64(memberKey ^ slotKey) ^ Long.MIN_VALUE;
   }
 
   /** Rendezvous score of a member key for a slot (unsigned; higher wins). Exposed for tests. */
