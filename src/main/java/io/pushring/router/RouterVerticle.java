@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The router: one instance per event loop, all sharing one listening port. Each instance keeps its
- * own reference to the current {@link RoutingTable}, read from the LocalMap at start and replaced
- * when a new ring is announced on the event bus; only this instance's event loop touches it.
+ * own {@link RoutingTable}, rebuilt when the ring in the LocalMap is no longer the one it was built
+ * from (checked by reference on each request); only this instance's event loop touches it.
  */
 public final class RouterVerticle extends VerticleBase {
   /** How long SIGTERM waits for requests in flight before closing connections. */
@@ -53,13 +53,9 @@ public final class RouterVerticle extends VerticleBase {
           if (PushHandler.isPushPath(req.path())) push.handle(req);
           else api.handle(req);
         });
-    return vertx.eventBus().<Ring>localConsumer(RingPublisher.ADDRESS, msg -> use(msg.body()))
-        .completion()
-        // Read the map only once the consumer is registered, so no announcement falls in between.
-        .compose(registered -> {
-          use(RingPublisher.current(vertx));
-          return server.listen(options.port(), options.host());
-        });
+    // No event-bus consumer: table() reads the LocalMap on every request, which is never behind.
+    use(rings.get(RingPublisher.KEY));
+    return server.listen(options.port(), options.host());
   }
 
   @Override
@@ -86,7 +82,7 @@ public final class RouterVerticle extends VerticleBase {
   }
 
   private void use(Ring ring) {
-    // Rings only move forward: a map read may already hold what a queued announcement repeats.
+    // Rings only move forward: an older ring put in the map late never replaces a newer one.
     if (ring != null && (table.ring() == null || ring.version() > table.version())) {
       table = RoutingTable.of(ring, options.memberScheme());
     }
