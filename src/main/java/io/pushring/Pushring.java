@@ -33,16 +33,16 @@ public final class Pushring {
       return;
     }
 
-    Vertx vertx = PushringApp.newVertx();
     PushringConfig config;
     try {
-      config = ConfigReader.read(vertx, cli, System.getenv()).await();
+      config = ConfigReader.read(cli, System.getenv());
     } catch (ConfigException e) {
       System.err.println("pushring: config: " + e.getMessage());
-      vertx.close();
       System.exit(2);
       return;
     }
+
+    Vertx vertx = PushringApp.newVertx();
 
     PushringApp app;
     try {

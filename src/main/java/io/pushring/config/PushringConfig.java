@@ -18,7 +18,12 @@ public record PushringConfig(
     Tap tap,
     AccessLog accessLog) {
 
-  public record Http(String host, int port) {}
+  /**
+   * {@code idleTimeout}: no byte either way, or no next request after a response, for this long
+   * closes the connection; {@code headerTimeout}: a new connection's first request headers must be
+   * complete within it. {@link Duration#ZERO} = no limit.
+   */
+  public record Http(String host, int port, Duration idleTimeout, Duration headerTimeout) {}
 
   public enum RouterMode { AUTO, REDIRECT, PROXY }
 
