@@ -9,8 +9,8 @@ import static io.pushring.config.ValueType.oneOf;
 import static io.pushring.config.ValueType.string;
 
 import io.pushring.config.PushringConfig.DiscoveryMode;
+import io.pushring.config.PushringConfig.PlacementKey;
 import io.pushring.config.PushringConfig.RouterMode;
-import io.pushring.ring.Placement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -96,8 +96,8 @@ public final class ConfigKeys {
       "proxy mode: longest connect time or silence of a Pushgateway before the push is answered 504, 1ms..1h");
 
   // ---- placement ----
-  public static final ConfigKey<Placement> PLACEMENT_KEY = key("placement.key",
-      choice(Placement::configName, Placement.values()), Placement.GROUPING_KEY,
+  public static final ConfigKey<PlacementKey> PLACEMENT_KEY = key("placement.key",
+      choice(PlacementKey::configName, PlacementKey.values()), PlacementKey.GROUPING_KEY,
       "grouping-key | dynamic-sharding: what is hashed (dynamic-sharding = bit-compatible with ning1875/dynamic-sharding)");
 
   // ---- discovery ----

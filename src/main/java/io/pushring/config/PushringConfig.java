@@ -1,6 +1,5 @@
 package io.pushring.config;
 
-import io.pushring.ring.Placement;
 import java.time.Duration;
 import java.util.List;
 
@@ -36,7 +35,21 @@ public record PushringConfig(
     public Router { redirectUserAgents = List.copyOf(redirectUserAgents); }
   }
 
-  public record PlacementConf(Placement key) {}
+  public record PlacementConf(PlacementKey key) {}
+
+  /**
+   * {@code placement.key}: a name only. The rule behind it is {@code ring.Placement}, which the
+   * configuration model does not depend on; {@code ArchitectureTest} keeps the two lists equal.
+   */
+  public enum PlacementKey {
+    GROUPING_KEY("grouping-key"), DYNAMIC_SHARDING("dynamic-sharding");
+
+    private final String configName;
+
+    PlacementKey(String configName) { this.configName = configName; }
+
+    public String configName() { return configName; }
+  }
 
   public enum DiscoveryMode { CONSUL, STATIC }
 

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.pushring.config.PushringConfig.DiscoveryMode;
 import io.pushring.config.PushringConfig.RouterMode;
-import io.pushring.ring.Placement;
+import io.pushring.config.PushringConfig.PlacementKey;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +42,7 @@ class ConfigLoaderTest {
     assertThat(c.http()).isEqualTo(new PushringConfig.Http("0.0.0.0", 9292, Duration.ofSeconds(60), Duration.ofSeconds(10)));
     assertThat(c.router()).isEqualTo(new PushringConfig.Router(RouterMode.AUTO, 307, 0, Duration.ofSeconds(5),
         List.of("Go-http-client/", "Java/"), 16 << 20, Duration.ofSeconds(30)));
-    assertThat(c.placement().key()).isEqualTo(Placement.GROUPING_KEY);
+    assertThat(c.placement().key()).isEqualTo(PlacementKey.GROUPING_KEY);
     assertThat(c.discovery()).isEqualTo(new PushringConfig.Discovery(DiscoveryMode.CONSUL, List.of(), PushringConfig.OnEmpty.KEEP_LAST));
     assertThat(c.consul()).isEqualTo(
         new PushringConfig.Consul("127.0.0.1:8500", "http", "", "", "pushgateway", Duration.ofSeconds(30)));
@@ -72,7 +72,7 @@ class ConfigLoaderTest {
     assertThat(c.http()).isEqualTo(new PushringConfig.Http("::", 9393, Duration.ofSeconds(60), Duration.ofSeconds(10)));
     assertThat(c.router()).isEqualTo(new PushringConfig.Router(RouterMode.PROXY, 308, 4, Duration.ofSeconds(10),
         List.of("Go-http-client/1.1"), 1024, Duration.ofMillis(250)));
-    assertThat(c.placement().key()).isEqualTo(Placement.DYNAMIC_SHARDING);
+    assertThat(c.placement().key()).isEqualTo(PlacementKey.DYNAMIC_SHARDING);
     assertThat(c.discovery()).isEqualTo(new PushringConfig.Discovery(DiscoveryMode.STATIC,
         List.of("10.0.0.1:9091", "[::1]:9092", "pgw-3.example:9091"), PushringConfig.OnEmpty.KEEP_LAST));
     assertThat(c.consul()).isEqualTo(
@@ -232,7 +232,7 @@ class ConfigLoaderTest {
             "PUSHRING_PUSHGATEWAYS_CHECK_PATH", "/ready"));
     assertThat(c.http()).isEqualTo(new PushringConfig.Http("127.0.0.1", 9393, Duration.ofSeconds(60), Duration.ofSeconds(10)));
     assertThat(c.router().redirectStatus()).isEqualTo(308);
-    assertThat(c.placement().key()).isEqualTo(Placement.DYNAMIC_SHARDING);
+    assertThat(c.placement().key()).isEqualTo(PlacementKey.DYNAMIC_SHARDING);
     assertThat(c.consul().token()).isEqualTo("s3cr3t");
     assertThat(c.pushgateways().check().path()).isEqualTo("/ready");
   }
