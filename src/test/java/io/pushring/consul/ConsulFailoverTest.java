@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pushring.PushringApp;
 import io.pushring.config.PushringConfig;
-import io.pushring.discovery.RingPublisher;
+import io.pushring.bus.RingPublisher;
 import io.pushring.ring.Member;
 import io.pushring.ring.Ring;
 import io.pushring.testing.PushgatewayProcess;
