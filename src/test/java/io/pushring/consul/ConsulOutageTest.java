@@ -10,6 +10,7 @@ import io.pushring.bus.RingPublisher;
 import io.pushring.ring.Member;
 import io.pushring.ring.Ring;
 import io.pushring.testing.Await;
+import io.pushring.testing.JdkHttp;
 import io.pushring.testing.consul.ConsulFixture;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -38,7 +39,7 @@ class ConsulOutageTest {
   private ConsulFixture consul;
   private Fleet fleet;
   private Vertx vertx;
-  private SocketHttp http;
+  private final JdkHttp http = new JdkHttp();
   private String service;
   private int port;
 
@@ -49,12 +50,10 @@ class ConsulOutageTest {
     service = ConsulModeConfig.uniqueService("pgw-outage");
     vertx = Vertx.vertx();
     port = PushringApp.deploy(vertx, ConsulModeConfig.of(consul, service, fleet.servers())).await().port();
-    http = new SocketHttp(port);
   }
 
   @AfterEach
   void stop() {
-    if (http != null) http.close();
     if (vertx != null) vertx.close().await();
     if (fleet != null) fleet.close();
     if (consul != null) consul.close(); // also when a failed test left it down
@@ -78,7 +77,7 @@ class ConsulOutageTest {
       long stale = Await.until("discovery to report a stale ring", Duration.ofSeconds(10),
           () -> discovery().getBoolean("stale"));
       System.out.printf("[outage] %s stopped: /api/v1/ring says stale after %d ms%n", consul.kind(), stale);
-      assertThat(http.get("/-/ready").status()).as("/-/ready with a stale, non-empty ring").isEqualTo(200);
+      assertThat(http.get(port, "/-/ready").status()).as("/-/ready with a stale, non-empty ring").isEqualTo(200);
       Await.sleep(OUTAGE.toMillis() - Await.millisSince(down));
       JsonObject during = discovery();
       int failedQueries = during.getInteger("consecutiveFailures");
@@ -113,7 +112,7 @@ class ConsulOutageTest {
         Await.millisSince(changed));
     assertThat(picked).isLessThan(30_000);
     Map<String, String> owners = Keys.owners(ring(), paths);
-    assertThat(http.send("PUT", paths.get(0), "m 1\n").header("Location"))
+    assertThat(http.send("PUT", port, paths.get(0), "m 1\n").header("Location"))
         .isEqualTo(baseUrl(ring(), owners.get(paths.get(0))) + paths.get(0));
   }
 
@@ -122,7 +121,7 @@ class ConsulOutageTest {
   }
 
   private JsonObject discovery() {
-    return new JsonObject(http.get("/api/v1/ring").body()).getJsonObject("data").getJsonObject("discovery");
+    return new JsonObject(http.get(port, "/api/v1/ring").body()).getJsonObject("data").getJsonObject("discovery");
   }
 
   private static Set<String> ids(Ring ring) {
@@ -149,14 +148,14 @@ class ConsulOutageTest {
     private volatile boolean running = true;
 
     private Pusher(int port, List<String> paths, Map<String, String> expected) {
-      SocketHttp client = new SocketHttp(port);
+      JdkHttp client = new JdkHttp();
       thread = new Thread(() -> {
         try {
           for (int i = 0; running; i++) {
             String path = paths.get(i % paths.size());
             String outcome;
             try {
-              SocketHttp.Response r = client.send("PUT", path, "outage_test 1\n");
+              JdkHttp.Response r = client.send("PUT", port, path, "outage_test 1\n");
               outcome = r.status() == 307 && expected.get(path).equals(r.header("Location"))
                   ? null : r.status() + " " + r.header("Location") + " " + r.body();
             } catch (RuntimeException e) {
@@ -174,8 +173,6 @@ class ConsulOutageTest {
           }
         } catch (Throwable t) {
           crash.set(t);
-        } finally {
-          client.close();
         }
       }, "outage-pusher");
       thread.start();

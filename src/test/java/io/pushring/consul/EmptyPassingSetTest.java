@@ -7,6 +7,7 @@ import io.pushring.bus.DiscoveryStatus;
 import io.pushring.bus.RingPublisher;
 import io.pushring.ring.Ring;
 import io.pushring.testing.Await;
+import io.pushring.testing.JdkHttp;
 import io.pushring.testing.consul.ConsulFixture;
 import io.vertx.core.Vertx;
 import java.time.Duration;
@@ -55,12 +56,13 @@ class EmptyPassingSetTest {
         () -> DiscoveryStatus.current(vertx).consulIndex() >= emptyIndex);
     Ring kept = RingPublisher.current(vertx); // the last non-empty set (the deregistrations may show one by one)
     assertThat(kept.isEmpty()).as("ring kept: " + kept).isFalse();
-    try (SocketHttp http = new SocketHttp(port)) {
-      SocketHttp.Response push = http.send("PUT", "/metrics/job/empty-set", "m 1\n");
+    JdkHttp http = new JdkHttp();
+    {
+      JdkHttp.Response push = http.send("PUT", port, "/metrics/job/empty-set", "m 1\n");
       assertThat(push.status()).isEqualTo(307);
       assertThat(kept.members()).as("Location " + push.header("Location") + " is a member of the kept ring")
           .anyMatch(m -> push.header("Location").startsWith("http://" + m.address() + "/"));
-      assertThat(http.get("/-/ready").status()).isEqualTo(200);
+      assertThat(http.get(port, "/-/ready").status()).isEqualTo(200);
       assertThat(DiscoveryStatus.current(vertx).stale()).as("Consul answers: not stale, only empty").isFalse();
     }
     assertThat(RingPublisher.current(vertx)).isSameAs(kept);
@@ -73,15 +75,16 @@ class EmptyPassingSetTest {
     int port = deployWithBoth(service, "empty");
     deregisterBoth();
     Await.until("an empty ring", Duration.ofSeconds(5), () -> RingPublisher.current(vertx).isEmpty());
-    try (SocketHttp http = new SocketHttp(port)) {
-      SocketHttp.Response push = http.send("PUT", "/metrics/job/empty-set", "m 1\n");
+    JdkHttp http = new JdkHttp();
+    {
+      JdkHttp.Response push = http.send("PUT", port, "/metrics/job/empty-set", "m 1\n");
       assertThat(push.status()).isEqualTo(503);
       assertThat(push.header("Retry-After")).isNotBlank();
-      assertThat(http.get("/-/ready").status()).isEqualTo(503);
+      assertThat(http.get(port, "/-/ready").status()).isEqualTo(503);
       registerBack(service, 1);
       // The LocalMap holds the new ring before the routers have taken the announcement: wait for them.
-      Await.until("the router ready again", Duration.ofSeconds(5), () -> http.get("/-/ready").status() == 200);
-      assertThat(http.send("PUT", "/metrics/job/empty-set", "m 1\n").header("Location"))
+      Await.until("the router ready again", Duration.ofSeconds(5), () -> http.get(port, "/-/ready").status() == 200);
+      assertThat(http.send("PUT", port, "/metrics/job/empty-set", "m 1\n").header("Location"))
           .isEqualTo(fleet.get(0).baseUrl() + "/metrics/job/empty-set");
     }
   }

@@ -1,5 +1,6 @@
 package io.pushring.consul;
 
+import io.pushring.testing.JdkHttp;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,7 +12,7 @@ import java.util.concurrent.Future;
 
 /**
  * What pushring answers to many pushes: {@code PUT <path>} (empty body, redirects not followed) and
- * the {@code Location} of the 307, over a few {@link SocketHttp} connections in parallel.
+ * the {@code Location} of the 307, from a few threads in parallel over the suite's one client.
  */
 final class Locations implements AutoCloseable {
   private static final int CONNECTIONS = 4;
@@ -46,17 +47,17 @@ final class Locations implements AutoCloseable {
     return overOneConnection(port, List.of(path)).get(path);
   }
 
-  private static Map<String, String> overOneConnection(int port, List<String> paths) {
+  private final JdkHttp http = new JdkHttp();
+
+  private Map<String, String> overOneConnection(int port, List<String> paths) {
     Map<String, String> out = new LinkedHashMap<>();
-    try (SocketHttp http = new SocketHttp(port)) {
-      for (String path : paths) out.put(path, locationOf(http, path));
-    }
+    for (String path : paths) out.put(path, locationOf(port, path));
     return out;
   }
 
-  private static String locationOf(SocketHttp http, String path) {
+  private String locationOf(int port, String path) {
     try {
-      SocketHttp.Response r = http.send("PUT", path, "");
+      JdkHttp.Response r = http.send("PUT", port, path, "");
       return r.status() == 307 ? r.header("Location") : r.status() + " " + r.body();
     } catch (UncheckedIOException e) {
       return "error " + e.getMessage();
