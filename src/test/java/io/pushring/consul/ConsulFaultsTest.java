@@ -1,9 +1,7 @@
 package io.pushring.consul;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.pushring.PushringApp;
 import io.pushring.config.PushringConfig;
 import io.pushring.discovery.ConsulDiscoveryVerticle;
 import io.pushring.consul.ConsulSettings;
@@ -19,60 +17,53 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 3: the discovery loop under Consul's failure modes (index reset, stalled responses, cut
  * connections, 500s). For each: no tight loop (requests to {@code /v1/health/service/<service>}
  * counted by the fixture stay under a bound derived from the token bucket or the backoff) and no lost
  * update (a Pushgateway registered during or right after the fault reaches the ring). Needs fault
- * injection, so only the in-repo Consul test server runs it; other fixtures skip with a message.
+ * injection, so it always runs on the in-repo Consul test server.
  *
  * <p>Members are registered directly (no check: passing at once, so the timing is the loop's, not a
  * check's), pointing at real Pushgateways; the registrar is off. {@code consul.wait} is 1 s, the
  * shortest the configuration allows, which makes the stall test as short as the HTTP timeout permits.
  */
 class ConsulFaultsTest {
-  private static ConsulFixture consul;
-  private static ConsulFaults faults;
-  private static Fleet fleet;
+  @RegisterExtension
+  static final ConsulFleet env = ConsulFleet.inRepoWithPushgateways(3);
 
+  private ConsulFixture consul;
+  private ConsulFaults faults;
+  private Fleet fleet;
   private Vertx vertx;
   private String service;
   private PushringConfig config;
 
-  @BeforeAll
-  static void startConsulAndFleet() {
-    consul = ConsulFixture.start();
-    faults = consul.faults().orElse(null);
-    if (faults != null) fleet = Fleet.start(3);
-  }
-
-  @AfterAll
-  static void stopConsulAndFleet() {
-    if (fleet != null) fleet.close();
-    if (consul != null) consul.close();
+  @BeforeEach
+  void start() {
+    consul = env.consul();
+    faults = consul.faults().orElseThrow();
+    fleet = env.fleet();
   }
 
   @AfterEach
-  void stopPushring() {
-    if (faults != null) faults.clearFaults();
-    if (vertx != null) vertx.close().await();
+  void clearFaults() {
+    faults.clearFaults();
   }
 
   /** Two members registered, pushring deployed, its ring holds them, its loop is blocking. */
   private void startWithTwoMembers(String name) {
-    assumeTrue(faults != null, "fault injection needs the in-repo Consul test server; the fixture chain picked '"
-        + consul.kind() + "' (unset " + ConsulFixture.ENV + " and remove consul from PATH to run it)");
-    service = ConsulModeConfig.uniqueService("pgw-" + name);
+    service = env.service();
     register(0);
     register(1);
-    config = ConsulModeConfig.of(consul, service, List.of(), "PUSHRING_CONSUL_WAIT", "1s");
-    vertx = Vertx.vertx();
-    PushringApp.deploy(vertx, config).await();
+    ConsulFleet.Pushring pushring = env.deploy(List.of(), "PUSHRING_CONSUL_WAIT", "1s");
+    vertx = pushring.vertx();
+    config = pushring.config();
     awaitRing(Set.of(fleet.id(0), fleet.id(1)), Duration.ofSeconds(5));
     Await.sleep(1_500); // settle into blocking queries
   }

@@ -3,7 +3,6 @@ package io.pushring.consul;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.pushring.PushringApp;
 import io.pushring.discovery.ConsulDiscoveryVerticle;
 import io.pushring.bus.DiscoveryStatus;
 import io.pushring.bus.RingPublisher;
@@ -23,9 +22,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 3, Consul outage: Consul goes away for 30 s while clients keep pushing. pushring keeps
@@ -36,6 +35,9 @@ class ConsulOutageTest {
   /** The issue's figure. Long enough for the backoff to reach its cap (10 s) and stay there. */
   private static final Duration OUTAGE = Duration.ofSeconds(30);
 
+  @RegisterExtension
+  final ConsulFleet env = ConsulFleet.withPushgateways(3);
+
   private ConsulFixture consul;
   private Fleet fleet;
   private Vertx vertx;
@@ -45,18 +47,12 @@ class ConsulOutageTest {
 
   @BeforeEach
   void start() {
-    consul = ConsulFixture.start();
-    fleet = Fleet.start(3);
-    service = ConsulModeConfig.uniqueService("pgw-outage");
-    vertx = Vertx.vertx();
-    port = PushringApp.deploy(vertx, ConsulModeConfig.of(consul, service, fleet.servers())).await().port();
-  }
-
-  @AfterEach
-  void stop() {
-    if (vertx != null) vertx.close().await();
-    if (fleet != null) fleet.close();
-    if (consul != null) consul.close(); // also when a failed test left it down
+    consul = env.consul();
+    fleet = env.fleet();
+    service = env.service();
+    ConsulFleet.Pushring pushring = env.deployRegisteringFleet();
+    vertx = pushring.vertx();
+    port = pushring.port();
   }
 
   @Test
