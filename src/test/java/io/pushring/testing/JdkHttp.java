@@ -38,7 +38,7 @@ public final class JdkHttp {
       HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
       return new Response(r.statusCode(), r.body(), r);
     } catch (IOException e) {
-      throw new UncheckedIOException(method + " " + pathAndQuery, e);
+      throw new UncheckedIOException(method + " " + pathAndQuery + " on port " + port + ": " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
