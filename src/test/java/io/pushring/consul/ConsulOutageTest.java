@@ -144,14 +144,14 @@ class ConsulOutageTest {
     private volatile boolean running = true;
 
     private Pusher(int port, List<String> paths, Map<String, String> expected) {
-      JdkHttp client = new JdkHttp();
+      SocketHttp client = new SocketHttp(port);
       thread = new Thread(() -> {
         try {
           for (int i = 0; running; i++) {
             String path = paths.get(i % paths.size());
             String outcome;
             try {
-              JdkHttp.Response r = client.send("PUT", port, path, "outage_test 1\n");
+              SocketHttp.Response r = client.send("PUT", path, "outage_test 1\n");
               outcome = r.status() == 307 && expected.get(path).equals(r.header("Location"))
                   ? null : r.status() + " " + r.header("Location") + " " + r.body();
             } catch (RuntimeException e) {
@@ -169,6 +169,8 @@ class ConsulOutageTest {
           }
         } catch (Throwable t) {
           crash.set(t);
+        } finally {
+          client.close();
         }
       }, "outage-pusher");
       thread.start();

@@ -1,6 +1,5 @@
 package io.pushring.consul;
 
-import io.pushring.testing.JdkHttp;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,7 +11,7 @@ import java.util.concurrent.Future;
 
 /**
  * What pushring answers to many pushes: {@code PUT <path>} (empty body, redirects not followed) and
- * the {@code Location} of the 307, from a few threads in parallel over the suite's one client.
+ * the {@code Location} of the 307, over a few {@link SocketHttp} keep-alive connections in parallel.
  */
 final class Locations implements AutoCloseable {
   private static final int CONNECTIONS = 4;
@@ -47,17 +46,17 @@ final class Locations implements AutoCloseable {
     return overOneConnection(port, List.of(path)).get(path);
   }
 
-  private final JdkHttp http = new JdkHttp();
-
-  private Map<String, String> overOneConnection(int port, List<String> paths) {
+  private static Map<String, String> overOneConnection(int port, List<String> paths) {
     Map<String, String> out = new LinkedHashMap<>();
-    for (String path : paths) out.put(path, locationOf(port, path));
+    try (SocketHttp http = new SocketHttp(port)) {
+      for (String path : paths) out.put(path, locationOf(http, path));
+    }
     return out;
   }
 
-  private String locationOf(int port, String path) {
+  private static String locationOf(SocketHttp http, String path) {
     try {
-      JdkHttp.Response r = http.send("PUT", port, path, "");
+      SocketHttp.Response r = http.send("PUT", path, "");
       return r.status() == 307 ? r.header("Location") : r.status() + " " + r.body();
     } catch (UncheckedIOException e) {
       return "error " + e.getMessage();
