@@ -377,6 +377,17 @@ public final class GroupingKeyParser {
   }
 
   /**
+   * Only the checks Go's request parser makes on any target before routing: raw control bytes (and
+   * a raw space, which only HTTP/2 can carry) in the path or the query are a 400.
+   *
+   * @throws InvalidPushPathException 400 with Go's wording
+   */
+  public static void checkRequestTarget(String rawPath, String rawQuery) {
+    if (rawQuery != null) checkQuery(rawQuery);
+    checkQuery(rawPath);
+  }
+
+  /**
    * The query as Go's request parser sees it: raw control bytes are a 400 (and take precedence over
    * any error in the path), a raw space cannot be in an HTTP/1.1 request line. Anything else is the
    * client's business: the Pushgateway ignores the query of a push, escapes included.

@@ -68,8 +68,17 @@ final class ApiRoutes {
     });
     // Go decodes the whole path before routing: /metric%73/job/x is a push to the Pushgateway too.
     router.route().last().handler(ctx -> {
-      if (ctx.request().path().indexOf('%') >= 0) push.handle(ctx.request());
-      else PushHandler.text(ctx.response(), 404, "404 page not found");
+      if (ctx.request().path().indexOf('%') >= 0) {
+        push.handle(ctx.request());
+        return;
+      }
+      try {
+        // Go answers 400 to raw control bytes anywhere in a target, routed or not (over HTTP/2 they reach us).
+        GroupingKeyParser.checkRequestTarget(ctx.request().path(), ctx.request().query());
+        PushHandler.text(ctx.response(), 404, "404 page not found");
+      } catch (InvalidPushPathException bad) {
+        PushHandler.text(ctx.response(), bad.status(), bad.getMessage());
+      }
     });
     return router;
   }

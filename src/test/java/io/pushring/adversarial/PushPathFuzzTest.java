@@ -62,6 +62,10 @@ class PushPathFuzzTest {
     List<String> failures = new ArrayList<>();
     Map<String, Integer> tally = new TreeMap<>();
 
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log = new ch.qos.logback.core.read.ListAppender<>();
+    log.start();
+    ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    root.addAppender(log);
     try (PushringOverPushgateways fleet = new PushringOverPushgateways(3, "--web.enable-admin-api");
         Oracle oracle = new Oracle()) {
       long start = System.nanoTime();
@@ -82,7 +86,13 @@ class PushPathFuzzTest {
       System.out.printf("PushPathFuzzTest seed %d: %d targets in %.1f s, %s; %d failures%n", seed, done,
           (System.nanoTime() - start) / 1e9, tally, failures.size());
       assertThat(done).isGreaterThanOrEqualTo(Math.min(count, 200));
+    } finally {
+      root.detachAppender(log);
     }
+    // Malformed requests are answered, not logged: no stack trace, whatever was thrown at pushring.
+    assertThat(log.list.stream().filter(e -> e.getThrowableProxy() != null)
+        .map(e -> e.getLoggerName() + ": " + e.getFormattedMessage() + ": " + e.getThrowableProxy().getMessage()).toList())
+        .as("log events with a stack trace").isEmpty();
     assertThat(failures).as("seed %d", seed).isEmpty();
   }
 
@@ -100,12 +110,22 @@ class PushPathFuzzTest {
     String reason = ours.body().strip();
     boolean divergence = ours.status() == 400 && (reason.contains("is not valid UTF-8")
         || reason.startsWith("invalid base64 encoding in job name") || reason.startsWith("too many labels"));
+    // Netty's HTTP/1.1 decoder reads TAB, VT, FF and CR before " HTTP/1.1" as part of the separator, so
+    // pushring sees (and redirects) the target without them where Go answers 400: a documented
+    // divergence that cannot misplace a push (the Location carries the target pushring placed).
+    Target seen = t;
+    boolean trimmed = false;
+    while (seen.target.length() > 1 && "\t\u000b\u000c\r".indexOf(seen.target.charAt(seen.target.length() - 1)) >= 0) {
+      seen = new Target(seen.target.substring(0, seen.target.length() - 1), false);
+      trimmed = true;
+    }
+    if (trimmed) tally.merge("trailing TAB/VT/FF/CR trimmed by Netty", 1, Integer::sum);
     String verdict;
     if (divergence) {
       tally.merge("rejected, not sent to the Pushgateway", 1, Integer::sum);
       verdict = null;
     } else {
-      verdict = compareWithOracle(fleet, oracle, t, ours, storedByOracle, placed, tally);
+      verdict = compareWithOracle(fleet, oracle, seen, ours, storedByOracle, placed, tally);
     }
     if (verdict != null) return verdict;
     if (random.nextInt(5) == 0) {
@@ -113,7 +133,8 @@ class PushPathFuzzTest {
       int want = ours.status() == 307 ? 200 : ours.status();
       if (proxied.status() != want) return "proxy mode " + proxied.status() + " " + proxied.body().strip() + ", want " + want;
     }
-    if (random.nextInt(8) == 0 && !t.target.startsWith("http://")) {
+    // Vert.x's HTTP/2 header list limit is 8 KiB (README, "Limits and timeouts"): longer targets are HTTP/1.1 only.
+    if (random.nextInt(8) == 0 && !trimmed && !t.target.startsWith("http://") && t.target.length() < 7_000) {
       Answer h2 = fleet.h2c(fleet.redirectPort, HttpMethod.PUT, t.target, BODY, ANSWER_WITHIN);
       // Netty's HTTP/1.1 decoder refuses some control bytes itself (400 too); over h2c the parser does.
       if (h2.status() != ours.status()) return "over h2c " + h2.status() + " " + h2.body().strip() + ", over HTTP/1.1 " + ours.status();
@@ -124,9 +145,19 @@ class PushPathFuzzTest {
   private static String compareWithOracle(PushringOverPushgateways fleet, Oracle oracle, Target t, Answer ours,
       Map<Map<String, String>, String> storedByOracle, Map<Map<String, String>, Member> placed, Map<String, Integer> tally) {
     Answer theirs = PushringOverPushgateways.raw(oracle.pg.port(), "PUT", t.target, BODY, ANSWER_WITHIN);
+    for (int retry = 0; retry < 2 && theirs.status() == -2 && oracle.pg.isAlive(); retry++) {
+      // A connection reset by the Pushgateway (its 301s and 400s do not wait for the body): a transport
+      // race, not a verdict; the same PUT again is harmless.
+      tally.merge("oracle connection reset, retried", 1, Integer::sum);
+      theirs = PushringOverPushgateways.raw(oracle.pg.port(), "PUT", t.target, BODY, ANSWER_WITHIN);
+    }
+    oracle.recent.addLast(t + " -> " + theirs.status());
+    if (oracle.recent.size() > 8) oracle.recent.removeFirst();
     if (theirs.hung()) {
+      String recent = String.join("\n  ", oracle.recent);
       oracle.replace();
-      return "the Pushgateway hung on a target pushring " + (ours.status() == 307 ? "redirects" : "rejects");
+      return "the Pushgateway gave no answer (" + theirs.body() + ") to a target pushring "
+          + (ours.status() == 307 ? "redirects" : "rejects") + "; the oracle's last targets:\n  " + recent;
     }
     boolean pgAccepts = theirs.status() >= 200 && theirs.status() < 300;
     tally.merge(pgAccepts ? "accepted by both" : "rejected by both", 1, Integer::sum);
@@ -201,6 +232,7 @@ class PushPathFuzzTest {
   /** The reference Pushgateway; replaced by a fresh one if a target wedged it (which is itself a failure). */
   private static final class Oracle implements AutoCloseable {
     PushgatewayProcess pg = PushgatewayProcess.start("--web.enable-admin-api");
+    final java.util.ArrayDeque<String> recent = new java.util.ArrayDeque<>();
 
     void replace() {
       pg.close();
@@ -268,7 +300,7 @@ class PushPathFuzzTest {
       if (r.nextInt(15) == 0) t.append('/');
       if (r.nextInt(5) == 0) t.append('?').append(query());
       boolean h2cOnly = false;
-      if (r.nextInt(25) == 0) {
+      if (r.nextInt(25) == 0 && t.length() < 7_000) {   // HTTP/2 header lists are limited to 8 KiB
         // bytes only h2c can put into :path: Go answers 400 to each on HTTP/1.1
         int at = 1 + r.nextInt(t.length());
         t.insert(at, pick("\r\n", "\n", " ", "\r"));

@@ -103,9 +103,13 @@ final class PushringOverPushgateways implements AutoCloseable {
       byte[] payload = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
       String head = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n"
           + (body == null ? "" : "Content-Length: " + payload.length + "\r\n") + "Connection: close\r\n\r\n";
+      // One write: head and body in one segment, so the server never closes with the body still unread
+      // (a Go server answering before it reads the body may then reset the connection).
+      ByteArrayOutputStream request = new ByteArrayOutputStream();
+      request.writeBytes(head.getBytes(StandardCharsets.ISO_8859_1));
+      request.writeBytes(payload);
       OutputStream out = socket.getOutputStream();
-      out.write(head.getBytes(StandardCharsets.ISO_8859_1));
-      out.write(payload);
+      out.write(request.toByteArray());
       out.flush();
       return parse(socket.getInputStream());
     } catch (SocketTimeoutException hang) {
