@@ -105,11 +105,15 @@ class ProxyAbuseTest {
     try (Socket s = open()) {
       OutputStream out = s.getOutputStream();
       out.write(head(job, "Transfer-Encoding: chunked").getBytes(StandardCharsets.US_ASCII));
-      String chunk = lines(64 * 1024);
+      int sent = 0;
+      for (byte[] framed = chunk(); sent + framed.length <= MAX_BODY; framed = chunk()) {
+        out.write(framed);
+        sent += framed.length;
+      }
+      out.flush();
+      Thread.sleep(300);   // the owner has read all of it: the body stands at a line start
       try {
-        for (int sent = 0; sent <= MAX_BODY + chunk.length(); sent += chunk.length()) {
-          out.write((Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        }
+        out.write(chunk());   // and this one passes max-body
         out.flush();
       } catch (SocketException closedByPushring) {
         // pushring closes after its 413: the answer is there to read
@@ -151,7 +155,7 @@ class ProxyAbuseTest {
       s.setSoTimeout(300);
       while (a == null && millisSince(t0) < UPLOAD_TIMEOUT_MS + 5000) {
         try {
-          send(s, "abusive_line 1\n");
+          send(s, "abusive_line{n=\"" + SERIES.incrementAndGet() + "\"} 1\n");
           a = read(s);
         } catch (java.net.SocketTimeoutException keepTrickling) {
           // no answer yet
@@ -227,7 +231,7 @@ class ProxyAbuseTest {
     } finally {
       for (Socket s : slow) s.close();
     }
-    Thread.sleep(200);
+    Thread.sleep(1000);   // let pushring see the 70 connections go
     assertThat(pushgateway.groups()).noneMatch(g -> g.getOrDefault("job", "").startsWith("trickler-"));
     assertNormalPushWorks(job);
   }
@@ -324,11 +328,20 @@ class ProxyAbuseTest {
     return "PUT /metrics/job/" + job + " HTTP/1.1\r\nHost: x\r\n" + framing + "\r\n\r\n";
   }
 
-  /** Complete text lines, {@code size} bytes at least, ending at a line start. */
+  /** Numbers the abusive series: a body that repeats one would be refused for that alone. */
+  private static final java.util.concurrent.atomic.AtomicInteger SERIES = new java.util.concurrent.atomic.AtomicInteger();
+
+  /** Complete, valid text lines (distinct series), {@code size} bytes at least, ending at a line start. */
   private static String lines(int size) {
     StringBuilder b = new StringBuilder(size + 32);
-    for (int i = 0; b.length() < size; i++) b.append("abusive_metric{i=\"").append(i).append("\"} 1\n");
+    while (b.length() < size) b.append("abusive_metric{i=\"").append(SERIES.incrementAndGet()).append("\"} 1\n");
     return b.toString();
+  }
+
+  /** One chunk of chunked transfer coding: 64 KiB of lines. */
+  private static byte[] chunk() {
+    String data = lines(64 * 1024);
+    return (Integer.toHexString(data.length()) + "\r\n" + data + "\r\n").getBytes(StandardCharsets.US_ASCII);
   }
 
   private Socket open() throws IOException {
