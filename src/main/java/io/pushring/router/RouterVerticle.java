@@ -1,7 +1,7 @@
 package io.pushring.router;
 
+import io.pushring.bus.RingPublisher;
 import io.pushring.config.PushringConfig;
-import io.pushring.discovery.RingPublisher;
 import io.pushring.metrics.PushringMetrics;
 import io.pushring.metrics.RequestMetrics;
 import io.pushring.proxy.ProxyForwarder;
@@ -17,9 +17,10 @@ import io.vertx.ext.web.Router;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The router: one instance per event loop, all sharing one listening port. Each instance keeps its
- * own {@link RoutingTable}, rebuilt when the ring in the LocalMap is no longer the one it was built
- * from (checked by reference on each request); only this instance's event loop touches it.
+ * The router: {@code router.instances} instances (default one per core), all sharing one listening
+ * port. Each instance keeps its own {@link RoutingTable}, rebuilt when the ring in the LocalMap is no
+ * longer the one it was built from (checked by reference on each request); only this instance's
+ * event loop touches it.
  */
 public final class RouterVerticle extends VerticleBase {
   /** How long SIGTERM waits for requests in flight before closing connections. */
@@ -29,12 +30,16 @@ public final class RouterVerticle extends VerticleBase {
   private final RedirectPolicy policy;
   private final ProxySettings proxySettings;
   private final int accessLogEvery;
+  private final PushringMetrics metrics;
+  private final TapSwitch tap;
   private RoutingTable table = RoutingTable.none();
   private LocalMap<String, Ring> rings;
   private HttpServer server;
   private ProxyForwarder proxy;
 
-  public RouterVerticle(PushringConfig config) {
+  public RouterVerticle(PushringConfig config, PushringMetrics metrics, TapSwitch tap) {
+    this.metrics = metrics;
+    this.tap = tap;
     this.options = RouterOptions.from(config);
     this.policy = RedirectPolicy.from(config);
     this.proxySettings = ProxySettings.from(config);
@@ -43,13 +48,13 @@ public final class RouterVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    RouteObserver observer = new RouteObserver(new RequestMetrics(PushringMetrics.of(vertx).registry()),
-        TapSwitch.of(vertx), vertx.eventBus(), this::table, accessLogEvery);
+    RouteObserver observer = new RouteObserver(new RequestMetrics(metrics.registry()),
+        tap, vertx.eventBus(), this::table, accessLogEvery);
     rings = RingPublisher.localMap(vertx);
     // Created on this verticle's event loop: its pooled connections stay there.
     proxy = policy.mayProxy() ? new ProxyForwarder(vertx, proxySettings) : null;
     PushHandler push = new PushHandler(this::table, options, observer, policy, proxy);
-    Router api = ApiRoutes.create(vertx, this::table, push);
+    Router api = ApiRoutes.create(vertx, this::table, push, metrics, tap);
     server = vertx.createHttpServer(serverOptions())
         .requestHandler(req -> {
           if (PushHandler.isPushPath(req.path())) push.handle(req);

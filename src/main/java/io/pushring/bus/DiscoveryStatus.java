@@ -1,4 +1,4 @@
-package io.pushring.discovery;
+package io.pushring.bus;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.Shareable;

@@ -1,4 +1,4 @@
-package io.pushring.discovery;
+package io.pushring.consul;
 
 import java.util.function.DoubleSupplier;
 

@@ -1,4 +1,4 @@
-package io.pushring.discovery;
+package io.pushring.consul;
 
 /**
  * The {@code X-Consul-Index} bookkeeping of a blocking-query loop, as Consul's "Blocking Queries"

@@ -1,4 +1,4 @@
-package io.pushring.discovery;
+package io.pushring.bus;
 
 import io.pushring.ring.Ring;
 import io.vertx.core.Vertx;
@@ -21,11 +21,7 @@ public final class RingPublisher {
 
   /** Registers the zero-copy codec for {@link Ring} on this Vert.x instance. Idempotent. */
   public static void registerCodec(Vertx vertx) {
-    try {
-      vertx.eventBus().registerDefaultCodec(Ring.class, new LocalCodec<>(Ring.class));
-    } catch (IllegalStateException alreadyRegistered) {
-      // a second deployment on the same Vert.x: the codec is there already
-    }
+    LocalCodec.register(vertx, Ring.class);
   }
 
   /** Makes {@code ring} current: LocalMap first (new readers see it), then the announcement. */

@@ -1,4 +1,4 @@
-package io.pushring.discovery;
+package io.pushring.consul;
 
 /**
  * A token bucket in front of the blocking-query loop. Consul's documentation asks clients not to

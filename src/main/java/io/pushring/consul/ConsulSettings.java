@@ -1,5 +1,7 @@
-package io.pushring.discovery;
+package io.pushring.consul;
 
+import io.pushring.config.Durations;
+import io.pushring.config.HostPort;
 import io.pushring.config.PushringConfig;
 import io.vertx.ext.consul.ConsulClientOptions;
 import java.time.Duration;
@@ -18,9 +20,9 @@ public record ConsulSettings(String scheme, String host, int port, String token,
     return new HostPort(host, port).authority();
   }
 
-  /** Consul's wait syntax, in whole milliseconds. */
+  /** Consul's wait syntax (a Go duration). */
   public String waitParameter() {
-    return blockingWait.toMillis() + "ms";
+    return Durations.format(blockingWait);
   }
 
   /**

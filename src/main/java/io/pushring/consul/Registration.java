@@ -1,13 +1,15 @@
-package io.pushring.registrar;
+package io.pushring.consul;
 
+import io.pushring.config.Durations;
+import io.pushring.config.HostPort;
 import io.pushring.config.PushringConfig;
-import io.pushring.discovery.HostPort;
+import io.pushring.ring.Member;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One Pushgateway as the registrar registers it in Consul: ID {@code <host>_<port>} (what
+ * One Pushgateway as the registrar registers it in Consul: ID {@link Member#idOf} (what
  * dynamic-sharding uses, so an existing fleet keeps its IDs and its placement), an HTTP check on
  * {@code <scheme>://host:port<check.path>}. Pure value; {@link #toConsulJson()} is the body of
  * {@code PUT /v1/agent/service/register}.
@@ -22,10 +24,10 @@ public record Registration(String id, String service, String host, int port, Str
       HostPort hp = HostPort.parse(server, pgs.port());
       String host = hp.host();
       int port = hp.port();
-      registrations.add(new Registration(host + "_" + port, config.consul().service(), host, port,
+      registrations.add(new Registration(Member.idOf(host, port), config.consul().service(), host, port,
           pgs.scheme() + "://" + hp.authority() + pgs.check().path(),
-          goDuration(pgs.check().interval()), goDuration(pgs.check().timeout()),
-          goDuration(pgs.check().deregisterAfter())));
+          Durations.format(pgs.check().interval()), Durations.format(pgs.check().timeout()),
+          Durations.format(pgs.check().deregisterAfter())));
     }
     return registrations;
   }
@@ -45,9 +47,5 @@ public record Registration(String id, String service, String host, int port, Str
             .put("Interval", interval)
             .put("Timeout", timeout)
             .put("DeregisterCriticalServiceAfter", deregisterAfter));
-  }
-
-  private static String goDuration(java.time.Duration d) {
-    return d.toMillis() + "ms";
   }
 }

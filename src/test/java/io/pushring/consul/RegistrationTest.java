@@ -1,4 +1,4 @@
-package io.pushring.registrar;
+package io.pushring.consul;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,8 +32,8 @@ class RegistrationTest {
     assertThat(json.getInteger("Port")).isEqualTo(9092);
     JsonObject check = json.getJsonObject("Check");
     assertThat(check.getString("HTTP")).isEqualTo("http://10.0.0.2:9092/-/healthy");
-    assertThat(check.getString("Interval")).isEqualTo("3000ms");
-    assertThat(check.getString("Timeout")).isEqualTo("1500ms");
-    assertThat(check.getString("DeregisterCriticalServiceAfter")).isEqualTo("120000ms");
+    assertThat(check.getString("Interval")).isEqualTo("3s");
+    assertThat(check.getString("Timeout")).isEqualTo("1s500ms");   // Durations.format: the one Go-duration spelling
+    assertThat(check.getString("DeregisterCriticalServiceAfter")).isEqualTo("2m");
   }
 }
