@@ -288,14 +288,22 @@ class ProxyAbuseTest {
     assertNormalPushWorks(job);
   }
 
-  /** A normal push still succeeds within 100 ms and the Pushgateway then holds exactly it. */
+  /**
+   * A normal push still succeeds within 100 ms and the Pushgateway then holds exactly it. Three
+   * pushes, each must succeed, the fastest within 100 ms: what the abuse could break (a held pool, a
+   * busy event loop) slows all three, while a scheduling hiccup of a loaded test machine slows one.
+   */
   private void assertNormalPushWorks(String job) {
-    long t0 = System.nanoTime();
-    Answer a = push(job, "normal_metric 42\n");
-    long millis = millisSince(t0);
-    assertThat(a.status()).as(a.body()).isEqualTo(200);
-    assertThat(millis).as("normal push after the abuse, ms").isLessThan(100);
+    long fastest = Long.MAX_VALUE;
+    for (int i = 0; i < 3; i++) {
+      long t0 = System.nanoTime();
+      Answer a = push(job, "normal_metric " + (40 + i) + "\n");
+      fastest = Math.min(fastest, millisSince(t0));
+      assertThat(a.status()).as(a.body()).isEqualTo(200);
+    }
+    assertThat(fastest).as("fastest of three normal pushes after the abuse, ms").isLessThan(100);
     assertThat(names(job)).contains(Set.of("normal_metric"));
+    assertThat(PushgatewayApi.value(pushgateway.baseUrl(), null, Map.of("job", job), "normal_metric")).hasValue("42");
   }
 
   private Optional<Set<String>> names(String job) {
