@@ -93,7 +93,12 @@ public final class ConfigKeys {
       "largest push body in bytes that proxy mode forwards; larger ones get 413");
   public static final ConfigKey<Duration> ROUTER_PROXY_TIMEOUT = key("router.proxy-timeout",
       duration(Duration.ofMillis(1), Duration.ofHours(1)), Duration.ofSeconds(30),
-      "proxy mode: longest connect time or silence of a Pushgateway before the push is answered 504, 1ms..1h");
+      "proxy mode: longest connect time or silence of a Pushgateway (504), or of a client sending its body (408), 1ms..1h");
+  public static final ConfigKey<Integer> ROUTER_PROXY_BUFFER = key("router.proxy-buffer", integer(0, Integer.MAX_VALUE), 256 << 10,
+      "proxy mode: bytes of a push body received whole before a connection to the Pushgateway is taken; larger bodies stream");
+  public static final ConfigKey<Duration> ROUTER_UPLOAD_TIMEOUT = key("router.upload-timeout",
+      duration(Duration.ofMillis(1), Duration.ofHours(1)), Duration.ofSeconds(60),
+      "proxy mode: longest time to receive a whole push body; a slower upload gets 408 and is not stored, 1ms..1h");
 
   // ---- placement ----
   public static final ConfigKey<PlacementKey> PLACEMENT_KEY = key("placement.key",

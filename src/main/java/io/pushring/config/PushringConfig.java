@@ -28,10 +28,11 @@ public record PushringConfig(
 
   /**
    * {@code instances == 0} means one router verticle per core. {@code redirectUserAgents}: User-Agent
-   * prefixes that auto mode redirects; {@code maxBody}: bytes, proxy mode.
+   * prefixes that auto mode redirects; {@code maxBody}, {@code proxyBuffer}: bytes, proxy mode.
    */
   public record Router(RouterMode mode, int redirectStatus, int instances, Duration retryAfter,
-                       List<String> redirectUserAgents, int maxBody, Duration proxyTimeout) {
+                       List<String> redirectUserAgents, int maxBody, Duration proxyTimeout,
+                       int proxyBuffer, Duration uploadTimeout) {
     public Router { redirectUserAgents = List.copyOf(redirectUserAgents); }
   }
 

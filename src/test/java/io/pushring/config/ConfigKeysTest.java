@@ -39,6 +39,8 @@ class ConfigKeysTest {
     m.put("router.redirect-user-agents", new Probe("Go-http-client/,my agent/1", c -> c.router().redirectUserAgents()));
     m.put("router.max-body", new Probe("1048576", c -> c.router().maxBody()));
     m.put("router.proxy-timeout", new Probe("2500ms", c -> c.router().proxyTimeout()));
+    m.put("router.proxy-buffer", new Probe("4096", c -> c.router().proxyBuffer()));
+    m.put("router.upload-timeout", new Probe("90s", c -> c.router().uploadTimeout()));
     m.put("placement.key", new Probe("dynamic-sharding", c -> c.placement().key()));
     m.put("discovery.mode", new Probe("static", c -> c.discovery().mode()));
     m.put("discovery.static-members", new Probe("10.0.0.2:9091,10.0.0.3:9091", c -> c.discovery().staticMembers()));
@@ -83,7 +85,7 @@ class ConfigKeysTest {
 
   @Test
   void environmentNamesFollowTheRule() {
-    assertThat(ConfigKeys.all()).hasSize(32);
+    assertThat(ConfigKeys.all()).hasSize(34);
     assertThat(ConfigKeys.ROUTER_REDIRECT_STATUS.envName()).isEqualTo("PUSHRING_ROUTER_REDIRECT_STATUS");
     assertThat(ConfigKeys.CHECK_DEREGISTER_AFTER.envName()).isEqualTo("PUSHRING_PUSHGATEWAYS_CHECK_DEREGISTER_AFTER");
     for (ConfigKey<?> k : ConfigKeys.all()) {
