@@ -1,13 +1,16 @@
 package io.pushring;
 
+import io.pushring.bus.DiscoveryStatus;
+import io.pushring.bus.LocalCodec;
+import io.pushring.bus.RingPublisher;
 import io.pushring.config.PushringConfig;
 import io.pushring.config.PushringConfig.DiscoveryMode;
 import io.pushring.discovery.ConsulDiscoveryVerticle;
-import io.pushring.discovery.RingPublisher;
 import io.pushring.discovery.StaticDiscoveryVerticle;
 import io.pushring.metrics.PushringMetrics;
 import io.pushring.registrar.RegistrarVerticle;
 import io.pushring.router.RouterVerticle;
+import io.pushring.tap.TapEvent;
 import io.pushring.tap.TapSwitch;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -17,18 +20,25 @@ import io.vertx.core.VertxOptions;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * pushring's verticles deployed on a Vert.x instance: discovery first (so routers start with a
- * ring), then the routers. Used by {@link Pushring#main} and, in-process, by the tests.
+ * The composition root: pushring's verticles deployed on a Vert.x instance, each handed what it
+ * needs (configuration, metrics, the tap switch) through its constructor. Order: the registrar (Consul
+ * mode, when it has servers to register; it does not wait for Consul), then discovery (it returns
+ * once it has a ring, or after a bound), then the routers, so routers normally start with a ring.
+ * Used by {@link Pushring#main} and, in-process, by the tests.
  */
 public final class PushringApp {
   private final Vertx vertx;
   private final PushringConfig config;
   private final int port;
+  private final PushringMetrics metrics;
+  private final TapSwitch tap;
 
-  private PushringApp(Vertx vertx, PushringConfig config, int port) {
+  private PushringApp(Vertx vertx, PushringConfig config, int port, PushringMetrics metrics, TapSwitch tap) {
     this.vertx = vertx;
     this.config = config;
     this.port = port;
+    this.metrics = metrics;
+    this.tap = tap;
   }
 
   /**
@@ -45,21 +55,23 @@ public final class PushringApp {
 
   public static Future<PushringApp> deploy(Vertx vertx, PushringConfig config) {
     RingPublisher.registerCodec(vertx);
-    PushringMetrics metrics = PushringMetrics.of(vertx).bindRing(vertx);
-    TapSwitch.install(vertx, config.tap().enabled(), metrics.registry());
+    LocalCodec.register(vertx, TapEvent.class);
+    PushringMetrics metrics = PushringMetrics.installedOn(vertx)
+        .bindRing(() -> RingPublisher.current(vertx), () -> DiscoveryStatus.current(vertx));
+    TapSwitch tap = new TapSwitch(config.tap().enabled(), metrics.registry());
     AtomicReference<RouterVerticle> first = new AtomicReference<>();
     int instances = routerInstances(config);
     Future<String> registrar = registers(config)
-        ? vertx.deployVerticle(new RegistrarVerticle(config))
+        ? vertx.deployVerticle(new RegistrarVerticle(config, metrics))
         : Future.succeededFuture("");
     return registrar
-        .compose(registrarId -> vertx.deployVerticle(discovery(config)))
+        .compose(registrarId -> vertx.deployVerticle(discovery(config, metrics)))
         .compose(discoveryId -> vertx.deployVerticle(() -> {
-          RouterVerticle router = new RouterVerticle(config);
+          RouterVerticle router = new RouterVerticle(config, metrics, tap);
           first.compareAndSet(null, router);
           return router;
         }, new DeploymentOptions().setInstances(instances)))
-        .map(routersId -> new PushringApp(vertx, config, first.get().actualPort()));
+        .map(routersId -> new PushringApp(vertx, config, first.get().actualPort(), metrics, tap));
   }
 
   /** {@code router.instances}, where 0 means one per core (the event-loop count Vert.x defaults to is 2 per core). */
@@ -68,10 +80,10 @@ public final class PushringApp {
     return configured > 0 ? configured : Runtime.getRuntime().availableProcessors();
   }
 
-  private static VerticleBase discovery(PushringConfig config) {
+  private static VerticleBase discovery(PushringConfig config, PushringMetrics metrics) {
     return config.discovery().mode() == DiscoveryMode.STATIC
         ? new StaticDiscoveryVerticle(config)
-        : new ConsulDiscoveryVerticle(config);
+        : new ConsulDiscoveryVerticle(config, metrics);
   }
 
   /** The registrar runs in Consul mode when asked to and given servers to register. */
@@ -87,4 +99,10 @@ public final class PushringApp {
 
   /** The HTTP port the routers listen on. */
   public int port() { return port; }
+
+  /** The meters this deployment counts into (tests read them). */
+  public PushringMetrics metrics() { return metrics; }
+
+  /** The tap switch the routers and {@code /api/v1/tap} share (tests read its counts). */
+  public TapSwitch tap() { return tap; }
 }

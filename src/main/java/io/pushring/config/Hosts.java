@@ -2,7 +2,7 @@ package io.pushring.config;
 
 import java.util.regex.Pattern;
 
-/** Syntax checks for host names and {@code host:port} addresses (IPv6 hosts in brackets). */
+/** Syntax checks for host names and {@code host:port} addresses (IPv6 hosts in brackets); {@link HostPort} splits them. */
 final class Hosts {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?");
   private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*"); // at least two colons
@@ -17,24 +17,12 @@ final class Hosts {
 
   /** {@code host:port} or {@code [v6]:port}; with {@code portOptional}, also {@code host} or {@code [v6]}. */
   static boolean isHostPort(String s, boolean portOptional) {
-    String host;
-    String port;
-    if (s.startsWith("[")) {
-      int close = s.indexOf(']');
-      if (close < 0) return false;
-      host = s.substring(1, close);
-      String rest = s.substring(close + 1);
-      if (!IPV6.matcher(host).matches()) return false;
-      if (rest.isEmpty()) port = null;
-      else if (rest.startsWith(":")) port = rest.substring(1);
-      else return false;
-    } else {
-      int colon = s.lastIndexOf(':');
-      host = colon < 0 ? s : s.substring(0, colon);
-      port = colon < 0 ? null : s.substring(colon + 1);
-      // A bare IPv6 address would be ambiguous with host:port: require brackets.
-      if (!NAME.matcher(host).matches()) return false;
-    }
+    String[] parts = HostPort.split(s);
+    if (parts == null) return false;
+    String host = parts[0];
+    String port = parts[1];
+    // A bare IPv6 address would be ambiguous with host:port: only in brackets.
+    if (s.startsWith("[") ? !IPV6.matcher(host).matches() : !NAME.matcher(host).matches()) return false;
     if (port == null) return portOptional;
     if (!PORT.matcher(port).matches()) return false;
     int p = Integer.parseInt(port);

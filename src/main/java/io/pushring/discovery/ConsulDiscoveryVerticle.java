@@ -1,6 +1,12 @@
 package io.pushring.discovery;
 
+import io.pushring.bus.DiscoveryStatus;
+import io.pushring.bus.RingPublisher;
 import io.pushring.config.PushringConfig;
+import io.pushring.consul.Backoff;
+import io.pushring.consul.BlockingIndex;
+import io.pushring.consul.ConsulSettings;
+import io.pushring.consul.TokenBucket;
 import io.pushring.metrics.PushringMetrics;
 import io.pushring.ring.Member;
 import io.pushring.ring.Placement;
@@ -50,6 +56,7 @@ public final class ConsulDiscoveryVerticle extends VerticleBase {
   private final ConsulSettings settings;
   private final Placement placement;
   private final boolean keepLastWhenEmpty;
+  private final PushringMetrics metrics;
 
   private ConsulClient consul;
   private TokenBucket bucket;
@@ -64,10 +71,11 @@ public final class ConsulDiscoveryVerticle extends VerticleBase {
   private long timer = -1;
   private Promise<Void> firstAnswer;
 
-  public ConsulDiscoveryVerticle(PushringConfig config) {
+  public ConsulDiscoveryVerticle(PushringConfig config, PushringMetrics metrics) {
     this.settings = ConsulSettings.from(config);
-    this.placement = config.placement().key();
+    this.placement = Placement.fromConfigName(config.placement().key().configName());
     this.keepLastWhenEmpty = config.discovery().keepLastWhenEmpty();
+    this.metrics = metrics;
   }
 
   @Override
@@ -163,7 +171,7 @@ public final class ConsulDiscoveryVerticle extends VerticleBase {
 
   private void failed(Throwable cause) {
     failures++;
-    PushringMetrics.of(vertx).discoveryError();
+    metrics.discoveryError();
     lastError = String.valueOf(cause.getMessage());
     if (failures == 1) {
       LOG.warn("Consul query failed, keeping ring v{} and retrying with backoff: {}",

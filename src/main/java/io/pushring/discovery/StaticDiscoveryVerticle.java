@@ -1,5 +1,8 @@
 package io.pushring.discovery;
 
+import io.pushring.bus.DiscoveryStatus;
+import io.pushring.bus.RingPublisher;
+import io.pushring.config.HostPort;
 import io.pushring.config.PushringConfig;
 import io.pushring.ring.Member;
 import io.pushring.ring.Placement;
@@ -14,7 +17,7 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code discovery.mode: static}: one ring from {@code discovery.static-members}, published once.
  * For running without Consul (a laptop, a test, a fleet whose membership never changes). Member ids
- * are {@code <host>_<port>}, the ids the registrar gives them in Consul, so moving a static fleet to
+ * are {@link Member#idOf}, the ids the registrar gives them in Consul, so moving a static fleet to
  * Consul mode moves no key.
  */
 public final class StaticDiscoveryVerticle extends VerticleBase {
@@ -24,7 +27,7 @@ public final class StaticDiscoveryVerticle extends VerticleBase {
   private final List<String> addresses;
 
   public StaticDiscoveryVerticle(PushringConfig config) {
-    this.placement = config.placement().key();
+    this.placement = Placement.fromConfigName(config.placement().key().configName());
     this.addresses = config.discovery().staticMembers();
   }
 

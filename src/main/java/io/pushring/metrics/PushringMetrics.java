@@ -6,8 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.pushring.discovery.DiscoveryStatus;
-import io.pushring.discovery.RingPublisher;
+import io.pushring.bus.DiscoveryStatus;
 import io.pushring.ring.Ring;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -18,15 +17,19 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 
 /**
  * pushring's meters on one Vert.x instance: the Prometheus registry behind {@code GET /metrics} and
- * the meters that several verticles share (discovery, registrations, tap). One per Vert.x instance,
- * kept in the LocalMap {@value #MAP}; {@link #of} finds or creates it.
+ * the meters that several verticles share (discovery, registrations). {@code PushringApp} takes it
+ * once ({@link #installedOn}) and hands it to the verticles that count something through their
+ * constructors.
  *
  * <p>{@link #newVertx} creates a Vert.x whose own metrics (pools, HTTP clients, JVM, process) land in
- * the same registry. A Vert.x created otherwise (as most tests do) still gets pushring's meters, in a
- * registry of its own, without the Vert.x and JVM ones.
+ * the same registry, and leaves the registry with it (the LocalMap {@value #MAP}: the only way to
+ * carry it from Vert.x creation to deployment). A Vert.x created otherwise (as most tests do) gets
+ * pushring's meters in a registry of its own, without the Vert.x and JVM ones.
  */
 public final class PushringMetrics implements Shareable {
   public static final String MAP = "pushring.metrics";
@@ -56,7 +59,7 @@ public final class PushringMetrics implements Shareable {
         .register(registry);
   }
 
-  /** A Vert.x with Micrometer metrics into a Prometheus registry that {@link #of} then returns. */
+  /** A Vert.x with Micrometer metrics into a Prometheus registry that {@link #installedOn} then returns. */
   public static Vertx newVertx(VertxOptions options) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
@@ -78,8 +81,12 @@ public final class PushringMetrics implements Shareable {
     return vertx;
   }
 
-  /** This Vert.x instance's metrics, created (with a registry of their own) on first use. */
-  public static PushringMetrics of(Vertx vertx) {
+  /**
+   * The metrics {@link #newVertx} left with this Vert.x, else new ones with a registry of their own
+   * (kept, so a second deployment on the same Vert.x counts into the same registry). For the
+   * composition root only; verticles receive the instance.
+   */
+  public static PushringMetrics installedOn(Vertx vertx) {
     LocalMap<String, PushringMetrics> map = map(vertx);
     PushringMetrics current = map.get(KEY);
     if (current != null) return current;
@@ -93,31 +100,32 @@ public final class PushringMetrics implements Shareable {
   }
 
   /**
-   * Gauges of the ring and of discovery, read from the LocalMaps at scrape time. Idempotent: a meter
-   * registered twice is the same meter.
+   * Gauges of the ring and of discovery, read through {@code ring} and {@code status} at scrape time
+   * (either may answer null before discovery reported). Idempotent: a meter registered twice is the
+   * same meter.
    */
-  public PushringMetrics bindRing(Vertx vertx) {
-    Gauge.builder("pushring.ring.members", vertx, v -> ringValue(v, Ring::size))
+  public PushringMetrics bindRing(Supplier<Ring> ring, Supplier<DiscoveryStatus> status) {
+    Gauge.builder("pushring.ring.members", ring, r -> ringValue(r, Ring::size))
         .description("Pushgateways in the current ring (the passing ones)")
         .strongReference(true).register(registry);
-    Gauge.builder("pushring.ring.version", vertx, v -> ringValue(v, Ring::version))
+    Gauge.builder("pushring.ring.version", ring, r -> ringValue(r, Ring::version))
         .description("Version of the current ring; it grows by one per membership change")
         .strongReference(true).register(registry);
-    Gauge.builder("pushring.discovery.last.success.timestamp", vertx, v -> {
-          DiscoveryStatus s = DiscoveryStatus.current(v);
+    Gauge.builder("pushring.discovery.last.success.timestamp", status, v -> {
+          DiscoveryStatus s = v.get();
           return s == null || s.lastSuccessMillis() == 0 ? Double.NaN : s.lastSuccessMillis() / 1000.0;
         })
         .description("Unix time of the last successful discovery answer (NaN before the first)")
         .baseUnit("seconds").strongReference(true).register(registry);
-    Gauge.builder("pushring.discovery.last.success.age", vertx, v -> {
-          DiscoveryStatus s = DiscoveryStatus.current(v);
+    Gauge.builder("pushring.discovery.last.success.age", status, v -> {
+          DiscoveryStatus s = v.get();
           return s == null || s.lastSuccessMillis() == 0
               ? Double.NaN : (System.currentTimeMillis() - s.lastSuccessMillis()) / 1000.0;
         })
         .description("Seconds since the last successful discovery answer (NaN before the first)")
         .baseUnit("seconds").strongReference(true).register(registry);
-    Gauge.builder("pushring.discovery.stale", vertx, v -> {
-          DiscoveryStatus s = DiscoveryStatus.current(v);
+    Gauge.builder("pushring.discovery.stale", status, v -> {
+          DiscoveryStatus s = v.get();
           return s == null || s.stale() ? 1 : 0;
         })
         .description("1 while discovery is starting or failing (routing continues on the last ring)")
@@ -125,8 +133,8 @@ public final class PushringMetrics implements Shareable {
     return this;
   }
 
-  private static double ringValue(Vertx vertx, java.util.function.ToLongFunction<Ring> f) {
-    Ring ring = RingPublisher.current(vertx);
+  private static double ringValue(Supplier<Ring> current, ToLongFunction<Ring> f) {
+    Ring ring = current.get();
     return ring == null ? 0 : f.applyAsLong(ring);
   }
 

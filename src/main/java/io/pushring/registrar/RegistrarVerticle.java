@@ -1,8 +1,9 @@
 package io.pushring.registrar;
 
 import io.pushring.config.PushringConfig;
-import io.pushring.discovery.Backoff;
-import io.pushring.discovery.ConsulSettings;
+import io.pushring.consul.Backoff;
+import io.pushring.consul.ConsulSettings;
+import io.pushring.consul.Registration;
 import io.pushring.metrics.PushringMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -45,6 +46,7 @@ public final class RegistrarVerticle extends VerticleBase {
   private final ConsulSettings consul;
   private final List<Registration> registrations;
   private final long reconcileMillis;
+  private final PushringMetrics metrics;
   private WebClient client;
   private boolean stopped;
   /** IDs with a registration in flight or waiting for a retry: one retry chain per ID, not one per period. */
@@ -52,7 +54,8 @@ public final class RegistrarVerticle extends VerticleBase {
   /** A reconcile listing is in flight: a stalled Consul must not pile one up per period. */
   private boolean reconciling;
 
-  public RegistrarVerticle(PushringConfig config) {
+  public RegistrarVerticle(PushringConfig config, PushringMetrics metrics) {
+    this.metrics = metrics;
     this.consul = ConsulSettings.from(config);
     this.registrations = Registration.from(config);
     this.reconcileMillis = config.pushgateways().reconcileInterval().toMillis();
@@ -91,11 +94,11 @@ public final class RegistrarVerticle extends VerticleBase {
         .expecting(HttpResponseExpectation.SC_OK)
         .onSuccess(ok -> {
           pending.remove(r.id());
-          PushringMetrics.of(vertx).registration(true);
+          metrics.registration(true);
           LOG.info("registered {} in Consul as '{}' (check {} every {})", r.id(), r.service(), r.checkUrl(), r.interval());
         })
         .onFailure(err -> {
-          PushringMetrics.of(vertx).registration(false);
+          metrics.registration(false);
           if (failures == 0) {
             LOG.warn("registering {} in Consul failed, retrying with backoff: {}", r.id(), err.getMessage());
           }

@@ -15,9 +15,18 @@ public record Member(String id, String host, int port) implements Comparable<Mem
     if (port < 1 || port > 65535) throw new IllegalArgumentException("member port out of range: " + port);
   }
 
-  /** A member known only by address: id {@code <host>_<port>}, as dynamic-sharding registers it. */
+  /** A member known only by address: id {@link #idOf}. */
   public static Member ofAddress(String host, int port) {
-    return new Member(host + "_" + port, host, port);
+    return new Member(idOf(host, port), host, port);
+  }
+
+  /**
+   * The id of a Pushgateway known by address, {@code <host>_<port>}: what dynamic-sharding registers,
+   * what the registrar registers in Consul and what static members are called. The one place this
+   * rule is written; grouping-key placement hashes the id, so changing it moves every key.
+   */
+  public static String idOf(String host, int port) {
+    return host + "_" + port;
   }
 
   /** {@code host:port} (IPv6 hosts in brackets). */

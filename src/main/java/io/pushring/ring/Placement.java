@@ -32,28 +32,15 @@ public enum Placement {
    *       (Envoy {@code hash_key}, HAProxy {@code puid}, dskit instance id).
    * </ul>
    *
-   * <p>Why this and not a ring of virtual nodes, by measurement ({@code PlacementMeasurementTest}
-   * prints this table; the same 5 random fleets per size for every candidate, exact ownership from
-   * the table; lookups of 2^20 distinct keys; a loaded 2-core machine, so times are indicative):
-   * <pre>
-   * candidate                    worst (mean) max/mean ownership            at 100 members
-   *                              n=10          n=50          n=100          lookup  build   memory
-   * ring, 1024 vnodes/member     1.061 (1.048) 1.093 (1.074) 1.088 (1.074)   27 ns   31 ms   1.2 MB
-   * ring, 4096 vnodes/member     1.033 (1.020) 1.039 (1.034) 1.055 (1.039)  ~120 ns  75 ms   4.9 MB
-   * ring, 8192 vnodes/member     1.019 (1.013) 1.032 (1.025) 1.029 (1.026)  ~85-170  156 ms  9.8 MB
-   * rendezvous, 2^18 slots       1.015 (1.011) 1.037 (1.030) 1.064 (1.049)    4 ns   47 ms   0.5 MB
-   * rendezvous, 2^20 slots       1.006 (1.005) 1.019 (1.015) 1.024 (1.021)    7 ns  204 ms   2.1 MB
-   * </pre>
-   * A ring's imbalance falls only as 1/sqrt(vnodes per member), so the 5% bound needs ~8192 vnodes
-   * per member; 800k tokens at 100 members no longer fit in cache and a lookup chains three cache
-   * misses (prefix index, token, owner): far over the 50 ns budget. A table of 2^20 slots filled by
-   * rendezvous keeps the two properties that matter (a removed member's keys, and only those, move;
-   * an added member takes only what it wins) with multinomial balance (relative stddev
-   * sqrt((n-1)/2^20): 0.3% at 10 members, 1% at 100) and one read of a 2 MB table per lookup; 2^18
-   * slots would be too coarse past ~50 members. Maglev (a table filled by permutations) is as fast
-   * but moves other members' keys on removal; jump hash cannot remove a middle member; plain
-   * rendezvous costs O(n) hashes per lookup. The price is the build, 2^20 x n scores (~2 ms per
-   * member), paid once: {@link Ring#withMembers} then updates a table in ~2^20 x (1 + added) scores.
+   * <p>Why this and not a ring of virtual nodes: a ring's imbalance falls only as
+   * 1/sqrt(vnodes per member), so a tight balance bound needs thousands of vnodes per member and a
+   * lookup that chains cache misses; a table of 2^20 slots filled by rendezvous keeps the two
+   * properties that matter (a removed member's keys, and only those, move; an added member takes
+   * only what it wins) with multinomial balance and one table read per lookup. Maglev moves other
+   * members' keys on removal; jump hash cannot remove a middle member; plain rendezvous costs O(n)
+   * hashes per lookup. The price is the build, 2^20 x n scores, paid once per membership change;
+   * {@link Ring#withMembers} then rescores only what can change. The measured comparison
+   * ({@code PlacementMeasurementTest} prints it) is in the README, "Why slots and rendezvous".
    */
   GROUPING_KEY("grouping-key") {
     @Override
@@ -164,8 +151,6 @@ public enum Placement {
    * decoded path bytes for {@link #DYNAMIC_SHARDING}. No allocation.
    */
   public abstract long hash(byte[] input);
-
-  /** The bytes this placement hashes for a key. */
 
   /** The string whose byte-wise order is the insertion order of members on a point ring. */
   abstract String ringName(Member member);

@@ -19,9 +19,9 @@ import java.util.function.Function;
  * <p>Pure Java: built once per membership change, then read concurrently by every router without
  * locks. {@link #lookup} and {@link #route} allocate nothing (one array read in grouping-key mode, a
  * prefix-indexed search in dynamic-sharding mode). Building is not free: a grouping-key ring of n
- * members scores 2^20 x n slots (~40 ms at 10 members, ~200 ms at 100 on a busy 2-core machine), so
- * build on a worker thread, never on an event loop, and rebuild with {@link #withMembers}, which
- * reuses the previous table (~10 ms for one member added or removed at 100 members).
+ * members scores 2^20 x n slots (tens to hundreds of milliseconds; figures in the README), so build
+ * on a worker thread, never on an event loop, and rebuild with {@link #withMembers}, which reuses
+ * the previous table and rescores only what the change can move.
  */
 public final class Ring implements Shareable {
   private final Placement placement;

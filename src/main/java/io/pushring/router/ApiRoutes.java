@@ -1,6 +1,6 @@
 package io.pushring.router;
 
-import io.pushring.discovery.DiscoveryStatus;
+import io.pushring.bus.DiscoveryStatus;
 import io.pushring.key.GroupingKey;
 import io.pushring.key.GroupingKeyParser;
 import io.pushring.key.InvalidPushPathException;
@@ -31,7 +31,8 @@ final class ApiRoutes {
 
   private ApiRoutes() {}
 
-  static Router create(Vertx vertx, Supplier<RoutingTable> table, PushHandler push) {
+  static Router create(Vertx vertx, Supplier<RoutingTable> table, PushHandler push, PushringMetrics metrics,
+      TapSwitch tap) {
     Router router = Router.router(vertx);
     router.get("/-/healthy").handler(ctx -> PushHandler.text(ctx.response(), 200, "OK"));
     router.get("/-/ready").handler(ctx -> {
@@ -41,8 +42,6 @@ final class ApiRoutes {
     router.get("/api/v1/route").handler(ctx -> route(ctx, table.get(), push));
     router.get("/api/v1/ring").handler(ctx ->
         success(ctx, ringJson(table.get()).put("discovery", discoveryJson(DiscoveryStatus.current(vertx)))));
-    PushringMetrics metrics = PushringMetrics.of(vertx);
-    TapSwitch tap = TapSwitch.of(vertx);
     // Rendering walks every meter (milliseconds with the JVM ones): a worker thread, not the event loop.
     router.get("/metrics").handler(ctx -> vertx.executeBlocking(metrics::scrape, false).onComplete(ar -> {
       if (ar.failed()) {
@@ -192,7 +191,8 @@ final class ApiRoutes {
     String scheme = ctx.queryParams().get("scheme");
     if (scheme == null) scheme = ctx.request().getHeader("X-Forwarded-Proto");
     if (scheme == null) scheme = ctx.request().scheme();
-    RedirectPolicy.Decision d = policy.decide(ua, hasAuth, scheme);
+    RedirectPolicy.Rule d = policy.decide(ua, hasAuth, scheme);
+    // "decision" here is the rule's name (proxy-authorization, ...), as documented for /api/v1/route.
     JsonObject json = new JsonObject()
         .put("mode", policy.mode().name().toLowerCase(java.util.Locale.ROOT))
         .put("action", d.action())

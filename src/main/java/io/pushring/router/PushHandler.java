@@ -5,6 +5,7 @@ import io.pushring.key.GroupingKeyParser;
 import io.pushring.key.InvalidPushPathException;
 import io.pushring.key.RequestTargets;
 import io.pushring.metrics.Decision;
+import io.pushring.proxy.ProxyForwarder;
 import io.pushring.ring.Member;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
@@ -15,8 +16,10 @@ import java.util.function.Supplier;
 
 /**
  * The hot path: a request on {@code /metrics/job...}. Parses the grouping key from the raw path,
- * looks the owner up in the current ring and answers. No logging, no blocking, and nothing
- * allocated beyond the key and the {@code Location} string.
+ * looks the owner up in the current ring and answers (redirect), or hands the request to the
+ * {@link ProxyForwarder}. No blocking and no logging of its own (the sampled access log,
+ * {@code access-log.every}, off by default, is {@link RouteObserver}'s); a redirect allocates
+ * nothing beyond the key and the {@code Location} string.
  */
 final class PushHandler implements Handler<HttpServerRequest> {
   static final CharSequence TEXT_PLAIN = HttpHeaders.createOptimized("text/plain; charset=utf-8");
@@ -43,7 +46,7 @@ final class PushHandler implements Handler<HttpServerRequest> {
   }
 
   /** Redirect or proxy, and why (router.mode; in auto mode judged from the request's headers). */
-  RedirectPolicy.Decision decide(HttpServerRequest req) {
+  RedirectPolicy.Rule decide(HttpServerRequest req) {
     if (!policy.judgesRequests()) return policy.decide(null, false, null);   // redirect or proxy mode: no header read
     String scheme = req.getHeader(X_FORWARDED_PROTO);   // the client's scheme, behind a TLS-terminating proxy
     return policy.decide(req.getHeader(HttpHeaders.USER_AGENT), req.headers().contains(HttpHeaders.AUTHORIZATION),
@@ -99,13 +102,13 @@ final class PushHandler implements Handler<HttpServerRequest> {
       observer.routed(req, Decision.LOOKUP, 200, key, current, owner, t0);
       return;
     }
-    RedirectPolicy.Decision decision = decide(req);
-    if (!decision.redirect()) {
-      // Counted, timed and tapped when the answer's status is known (the owner's, or 413/502/504/499).
+    RedirectPolicy.Rule rule = decide(req);
+    if (rule.decision() == Decision.PROXY) {
+      // Counted, timed and tapped when the answer's status is known (the owner's, or 408/413/502/504/499).
       long started = System.nanoTime();
       proxy.forward(req, owner, status -> {
         observer.proxied(current, owner, System.nanoTime() - started);
-        observer.routed(req, Decision.PROXY, status, key, current, owner, decision.reason(), t0);
+        observer.routed(req, Decision.PROXY, status, key, current, owner, rule.reason(), t0);
       });
       return;
     }
@@ -114,7 +117,7 @@ final class PushHandler implements Handler<HttpServerRequest> {
         .setStatusCode(status)
         .putHeader(HttpHeaders.LOCATION, location(current.baseUrl(owner), path, query))
         .end();
-    observer.routed(req, Decision.REDIRECT, status, key, current, owner, decision.reason(), t0);
+    observer.routed(req, Decision.REDIRECT, status, key, current, owner, rule.reason(), t0);
   }
 
   /**

@@ -2,11 +2,12 @@ package io.pushring.router;
 
 import io.pushring.config.PushringConfig;
 import io.pushring.config.PushringConfig.RouterMode;
+import io.pushring.metrics.Decision;
 import java.util.List;
 
 /**
  * Redirect or proxy: the per-request choice of {@code router.mode}. Pure and allocation-free (the
- * answer is one of a fixed set of {@link Decision} constants), so the hot path, {@code
+ * answer is one of a fixed set of {@link Rule} constants), so the hot path, {@code
  * /api/v1/route} and the tap all call the very same {@link #decide}.
  *
  * <p>Auto mode redirects only when a redirect cannot lose the push, as measured against a real
@@ -27,8 +28,11 @@ import java.util.List;
  * changes) and HttpURLConnection does not follow it.
  */
 public final class RedirectPolicy {
-  /** What to do with one push, and why; {@link #reason()} is what route output and the tap show. */
-  public enum Decision {
+  /**
+   * The rule that applied to one push: its {@link #decision()} (redirect or proxy, the decision the
+   * metrics and the tap record) and why; {@link #reason()} is what route output and the tap show.
+   */
+  public enum Rule {
     REDIRECT_MODE(true, "redirect mode"),
     PROXY_MODE(false, "proxy mode"),
     REDIRECT_CLIENT_FOLLOWS(true, "auto: User-Agent of a client that follows a 307 with method and body"),
@@ -39,7 +43,7 @@ public final class RedirectPolicy {
     private final boolean redirect;
     private final String reason;
 
-    Decision(boolean redirect, String reason) {
+    Rule(boolean redirect, String reason) {
       this.redirect = redirect;
       this.reason = reason;
     }
@@ -47,8 +51,11 @@ public final class RedirectPolicy {
     /** true: answer with a redirect; false: proxy the request. */
     public boolean redirect() { return redirect; }
 
+    /** {@link Decision#REDIRECT} or {@link Decision#PROXY}. */
+    public Decision decision() { return redirect ? Decision.REDIRECT : Decision.PROXY; }
+
     /** "redirect" or "proxy". */
-    public String action() { return redirect ? "redirect" : "proxy"; }
+    public String action() { return decision().label(); }
 
     public String reason() { return reason; }
   }
@@ -76,15 +83,15 @@ public final class RedirectPolicy {
    * @param clientScheme the scheme the client used: X-Forwarded-Proto when a front proxy set it,
    *     else the connection's ("http" or "https")
    */
-  public Decision decide(String userAgent, boolean hasAuthorization, String clientScheme) {
+  public Rule decide(String userAgent, boolean hasAuthorization, String clientScheme) {
     switch (mode) {
-      case REDIRECT: return Decision.REDIRECT_MODE;
-      case PROXY: return Decision.PROXY_MODE;
+      case REDIRECT: return Rule.REDIRECT_MODE;
+      case PROXY: return Rule.PROXY_MODE;
       default: break;
     }
-    if (hasAuthorization) return Decision.PROXY_AUTHORIZATION;
-    if (!targetScheme.equalsIgnoreCase(clientScheme)) return Decision.PROXY_SCHEME_CHANGE;
-    return followsRedirects(userAgent) ? Decision.REDIRECT_CLIENT_FOLLOWS : Decision.PROXY_UNKNOWN_CLIENT;
+    if (hasAuthorization) return Rule.PROXY_AUTHORIZATION;
+    if (!targetScheme.equalsIgnoreCase(clientScheme)) return Rule.PROXY_SCHEME_CHANGE;
+    return followsRedirects(userAgent) ? Rule.REDIRECT_CLIENT_FOLLOWS : Rule.PROXY_UNKNOWN_CLIENT;
   }
 
   /** The status a redirect is answered with: 307 in auto mode, {@code router.redirect-status} in redirect mode. */

@@ -1,9 +1,11 @@
 package io.pushring.router;
 
+import io.pushring.bus.RingPublisher;
 import io.pushring.config.PushringConfig;
-import io.pushring.discovery.RingPublisher;
 import io.pushring.metrics.PushringMetrics;
 import io.pushring.metrics.RequestMetrics;
+import io.pushring.proxy.ProxyForwarder;
+import io.pushring.proxy.ProxySettings;
 import io.pushring.ring.Ring;
 import io.pushring.tap.TapSwitch;
 import io.vertx.core.Future;
@@ -15,9 +17,10 @@ import io.vertx.ext.web.Router;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The router: one instance per event loop, all sharing one listening port. Each instance keeps its
- * own {@link RoutingTable}, rebuilt when the ring in the LocalMap is no longer the one it was built
- * from (checked by reference on each request); only this instance's event loop touches it.
+ * The router: {@code router.instances} instances (default one per core), all sharing one listening
+ * port. Each instance keeps its own {@link RoutingTable}, rebuilt when the ring in the LocalMap is no
+ * longer the one it was built from (checked by reference on each request); only this instance's
+ * event loop touches it.
  */
 public final class RouterVerticle extends VerticleBase {
   /** How long SIGTERM waits for requests in flight before closing connections. */
@@ -25,29 +28,33 @@ public final class RouterVerticle extends VerticleBase {
 
   private final RouterOptions options;
   private final RedirectPolicy policy;
-  private final ProxyForwarder.Settings proxySettings;
+  private final ProxySettings proxySettings;
   private final int accessLogEvery;
+  private final PushringMetrics metrics;
+  private final TapSwitch tap;
   private RoutingTable table = RoutingTable.none();
   private LocalMap<String, Ring> rings;
   private HttpServer server;
   private ProxyForwarder proxy;
 
-  public RouterVerticle(PushringConfig config) {
+  public RouterVerticle(PushringConfig config, PushringMetrics metrics, TapSwitch tap) {
+    this.metrics = metrics;
+    this.tap = tap;
     this.options = RouterOptions.from(config);
     this.policy = RedirectPolicy.from(config);
-    this.proxySettings = ProxyForwarder.Settings.from(config);
+    this.proxySettings = ProxySettings.from(config);
     this.accessLogEvery = config.accessLog().every();
   }
 
   @Override
   public Future<?> start() {
-    RouteObserver observer = new RouteObserver(new RequestMetrics(PushringMetrics.of(vertx).registry()),
-        TapSwitch.of(vertx), vertx.eventBus(), this::table, accessLogEvery);
+    RouteObserver observer = new RouteObserver(new RequestMetrics(metrics.registry()),
+        tap, vertx.eventBus(), this::table, accessLogEvery);
     rings = RingPublisher.localMap(vertx);
     // Created on this verticle's event loop: its pooled connections stay there.
     proxy = policy.mayProxy() ? new ProxyForwarder(vertx, proxySettings) : null;
     PushHandler push = new PushHandler(this::table, options, observer, policy, proxy);
-    Router api = ApiRoutes.create(vertx, this::table, push);
+    Router api = ApiRoutes.create(vertx, this::table, push, metrics, tap);
     server = vertx.createHttpServer(serverOptions())
         .requestHandler(req -> {
           if (PushHandler.isPushPath(req.path())) push.handle(req);

@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * A ring plus what a router derives from it once, not per request: each member's base URL.
- * Immutable; each router verticle swaps its own reference when a new ring is announced.
+ * Immutable; each router verticle swaps its own reference when the ring in the LocalMap is no
+ * longer the one its table was built from (checked per request).
  */
 final class RoutingTable {
   private final Ring ring;

@@ -19,7 +19,8 @@ import java.time.Instant;
  * @param status      the HTTP status answered
  * @param ringVersion version of the ring consulted (0 before the first)
  * @param micros      time in pushring, from request to answer, in microseconds
- * @param reason      why a request was refused, null otherwise
+ * @param reason      why: the refusal's message, or the rule that chose redirect or proxy
+ *                    ({@code RedirectPolicy.Rule#reason}); null for a lookup
  */
 public record TapEvent(long tsMillis, String method, String path, String key, String job, String member,
                        String address, String decision, int status, long ringVersion, long micros,

@@ -1,6 +1,6 @@
 package io.pushring.consul;
 
-import io.pushring.discovery.Backoff;
+import io.pushring.consul.Backoff;
 import io.pushring.discovery.ConsulDiscoveryVerticle;
 
 /**

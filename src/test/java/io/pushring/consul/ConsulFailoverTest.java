@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pushring.PushringApp;
 import io.pushring.config.PushringConfig;
-import io.pushring.discovery.RingPublisher;
+import io.pushring.bus.RingPublisher;
 import io.pushring.ring.Member;
 import io.pushring.ring.Ring;
 import io.pushring.testing.PushgatewayProcess;
+import io.pushring.testing.Await;
 import io.pushring.testing.consul.ConsulFixture;
 import io.vertx.core.Vertx;
 import java.time.Duration;

@@ -5,10 +5,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.pushring.PushringApp;
 import io.pushring.discovery.ConsulDiscoveryVerticle;
-import io.pushring.discovery.DiscoveryStatus;
-import io.pushring.discovery.RingPublisher;
+import io.pushring.bus.DiscoveryStatus;
+import io.pushring.bus.RingPublisher;
 import io.pushring.ring.Member;
 import io.pushring.ring.Ring;
+import io.pushring.testing.Await;
 import io.pushring.testing.consul.ConsulFixture;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;

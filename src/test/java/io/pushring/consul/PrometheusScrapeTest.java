@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.pushring.PushringApp;
-import io.pushring.discovery.RingPublisher;
+import io.pushring.bus.RingPublisher;
 import io.pushring.ring.Member;
 import io.pushring.testing.PushgatewayProcess;
+import io.pushring.testing.Await;
 import io.pushring.testing.consul.ConsulFixture;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;

@@ -3,7 +3,10 @@ package io.pushring.discovery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.pushring.discovery.BlockingIndex.Outcome;
+import io.pushring.consul.Backoff;
+import io.pushring.consul.BlockingIndex;
+import io.pushring.consul.BlockingIndex.Outcome;
+import io.pushring.consul.TokenBucket;
 import io.pushring.ring.Member;
 import io.vertx.ext.consul.Node;
 import io.vertx.ext.consul.Service;

@@ -3,7 +3,7 @@ package io.pushring.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pushring.PushringApp;
-import io.pushring.discovery.RingPublisher;
+import io.pushring.bus.RingPublisher;
 import io.pushring.key.GroupingKeyParser;
 import io.pushring.ring.Member;
 import io.pushring.router.RedirectPolicy;
@@ -185,7 +185,7 @@ class ProxyClientMatrixTest {
     assertThat(agents).isNotEmpty();
     USER_AGENTS.put(client, agents.get(0));
     RedirectPolicy policy = RedirectPolicy.from(TestConfig.staticMembers("127.0.0.1:1", "PUSHRING_ROUTER_MODE", "auto"));
-    RedirectPolicy.Decision d = policy.decide(agents.get(0), false, "http");
+    RedirectPolicy.Rule d = policy.decide(agents.get(0), false, "http");
     boolean follows = expected(client, Target.REDIRECT).equals(WORKS) && client != PushClient.CURL_FOLLOW;
     // curl -L follows, but its User-Agent cannot tell it from plain curl: it is proxied.
     assertThat(d.redirect()).as("%s (User-Agent %s): %s", client, agents.get(0), d).isEqualTo(follows);

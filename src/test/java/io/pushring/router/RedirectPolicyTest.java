@@ -3,7 +3,7 @@ package io.pushring.router;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pushring.config.PushringConfig.RouterMode;
-import io.pushring.router.RedirectPolicy.Decision;
+import io.pushring.router.RedirectPolicy.Rule;
 import io.pushring.testing.TestConfig;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,22 +28,22 @@ class RedirectPolicyTest {
       "''                                         | PROXY_UNKNOWN_CLIENT",
       "NULL                                       | PROXY_UNKNOWN_CLIENT",
   })
-  void autoJudgesTheUserAgentByPrefix(String userAgent, Decision expected) {
+  void autoJudgesTheUserAgentByPrefix(String userAgent, Rule expected) {
     assertThat(auto.decide(userAgent, false, "http")).isEqualTo(expected);
   }
 
   @Test
   void autoProxiesAuthorizedPushesEvenFromClientsThatFollow() {
-    assertThat(auto.decide("Go-http-client/1.1", true, "http")).isEqualTo(Decision.PROXY_AUTHORIZATION);
-    assertThat(auto.decide("Java/17", true, "https")).isEqualTo(Decision.PROXY_AUTHORIZATION);
+    assertThat(auto.decide("Go-http-client/1.1", true, "http")).isEqualTo(Rule.PROXY_AUTHORIZATION);
+    assertThat(auto.decide("Java/17", true, "https")).isEqualTo(Rule.PROXY_AUTHORIZATION);
   }
 
   @Test
   void autoProxiesWhenTheSchemeWouldChange() {
-    assertThat(auto.decide("Java/17", false, "https")).isEqualTo(Decision.PROXY_SCHEME_CHANGE);
+    assertThat(auto.decide("Java/17", false, "https")).isEqualTo(Rule.PROXY_SCHEME_CHANGE);
     RedirectPolicy toHttps = new RedirectPolicy(RouterMode.AUTO, DEFAULT_AGENTS, "https", 307);
-    assertThat(toHttps.decide("Java/17", false, "http")).isEqualTo(Decision.PROXY_SCHEME_CHANGE);
-    assertThat(toHttps.decide("Java/17", false, "HTTPS")).isEqualTo(Decision.REDIRECT_CLIENT_FOLLOWS);
+    assertThat(toHttps.decide("Java/17", false, "http")).isEqualTo(Rule.PROXY_SCHEME_CHANGE);
+    assertThat(toHttps.decide("Java/17", false, "HTTPS")).isEqualTo(Rule.REDIRECT_CLIENT_FOLLOWS);
   }
 
   @Test
@@ -58,8 +58,8 @@ class RedirectPolicyTest {
     RedirectPolicy proxy = new RedirectPolicy(RouterMode.PROXY, DEFAULT_AGENTS, "http", 307);
     for (String ua : new String[] {"Go-http-client/1.1", "curl/8", null}) {
       for (boolean auth : new boolean[] {false, true}) {
-        assertThat(redirect.decide(ua, auth, "https")).isEqualTo(Decision.REDIRECT_MODE);
-        assertThat(proxy.decide(ua, auth, "http")).isEqualTo(Decision.PROXY_MODE);
+        assertThat(redirect.decide(ua, auth, "https")).isEqualTo(Rule.REDIRECT_MODE);
+        assertThat(proxy.decide(ua, auth, "http")).isEqualTo(Rule.PROXY_MODE);
       }
     }
     assertThat(redirect.mayProxy()).isFalse();
@@ -70,12 +70,12 @@ class RedirectPolicyTest {
   @Test
   void anEmptyListProxiesEveryone() {
     RedirectPolicy none = new RedirectPolicy(RouterMode.AUTO, List.of(), "http", 307);
-    assertThat(none.decide("Go-http-client/1.1", false, "http")).isEqualTo(Decision.PROXY_UNKNOWN_CLIENT);
+    assertThat(none.decide("Go-http-client/1.1", false, "http")).isEqualTo(Rule.PROXY_UNKNOWN_CLIENT);
   }
 
   @Test
   void decisionsNameTheirActionAndReason() {
-    for (Decision d : Decision.values()) {
+    for (Rule d : Rule.values()) {
       assertThat(d.action()).isEqualTo(d.redirect() ? "redirect" : "proxy");
       assertThat(d.reason()).isNotBlank();
       assertThat(d.name().startsWith("REDIRECT")).isEqualTo(d.redirect());
@@ -87,7 +87,7 @@ class RedirectPolicyTest {
     RedirectPolicy p = RedirectPolicy.from(TestConfig.staticMembers("127.0.0.1:1",
         "PUSHRING_ROUTER_MODE", "auto", "PUSHRING_ROUTER_REDIRECT_USER_AGENTS", "my-agent/"));
     assertThat(p.mode()).isEqualTo(RouterMode.AUTO);
-    assertThat(p.decide("my-agent/2", false, "http")).isEqualTo(Decision.REDIRECT_CLIENT_FOLLOWS);
-    assertThat(p.decide("Go-http-client/1.1", false, "http")).isEqualTo(Decision.PROXY_UNKNOWN_CLIENT);
+    assertThat(p.decide("my-agent/2", false, "http")).isEqualTo(Rule.REDIRECT_CLIENT_FOLLOWS);
+    assertThat(p.decide("Go-http-client/1.1", false, "http")).isEqualTo(Rule.PROXY_UNKNOWN_CLIENT);
   }
 }

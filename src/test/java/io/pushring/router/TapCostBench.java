@@ -63,7 +63,8 @@ public class TapCostBench {
     for (int i = 1; i <= 10; i++) members.add(Member.ofAddress("10.0.0." + i, 9091));
     Ring ring = Ring.build(Placement.GROUPING_KEY, members, 1);
     RoutingTable table = RoutingTable.of(ring, "http");
-    TapSwitch tapSwitch = TapSwitch.install(vertx, !tap.equals("disabled"), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    io.pushring.bus.LocalCodec.register(vertx, io.pushring.tap.TapEvent.class);
+    TapSwitch tapSwitch = new TapSwitch(!tap.equals("disabled"), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     if (tap.equals("subscribed")) {
       vertx.eventBus().localConsumer(TapSwitch.ADDRESS, m -> { }).completion().await();
       tapSwitch.subscribed();

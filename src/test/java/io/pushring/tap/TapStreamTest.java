@@ -3,7 +3,7 @@ package io.pushring.tap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pushring.PushringApp;
-import io.pushring.discovery.RingPublisher;
+import io.pushring.bus.RingPublisher;
 import io.pushring.key.GroupingKey;
 import io.pushring.key.GroupingKeyParser;
 import io.pushring.ring.Member;
@@ -40,8 +40,9 @@ class TapStreamTest {
   void start() {
     vertx = Vertx.vertx();
     http = new JdkHttp();
-    port = PushringApp.deploy(vertx, TestConfig.staticMembers(MEMBERS)).await().port();
-    tap = TapSwitch.of(vertx);
+    PushringApp app = PushringApp.deploy(vertx, TestConfig.staticMembers(MEMBERS)).await();
+    port = app.port();
+    tap = app.tap();
   }
 
   @AfterEach
@@ -163,9 +164,9 @@ class TapStreamTest {
     Vertx off = Vertx.vertx();
     try {
       JdkHttp client = new JdkHttp();
-      int p = PushringApp.deploy(off, TestConfig.staticMembers(MEMBERS, "PUSHRING_TAP_ENABLED", "false")).await().port();
-      assertThat(client.get(p, "/api/v1/tap").status()).isEqualTo(404);
-      assertThat(TapSwitch.of(off).active()).isFalse();
+      PushringApp app = PushringApp.deploy(off, TestConfig.staticMembers(MEMBERS, "PUSHRING_TAP_ENABLED", "false")).await();
+      assertThat(client.get(app.port(), "/api/v1/tap").status()).isEqualTo(404);
+      assertThat(app.tap().active()).isFalse();
     } finally {
       off.close().await();
     }

@@ -1,0 +1,46 @@
+package io.pushring.bus;
+
+import io.pushring.ring.Ring;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.shareddata.LocalMap;
+
+/**
+ * The one place that knows where the current ring lives: the LocalMap {@value #MAP}, key
+ * {@value #KEY}, and the event-bus address {@value #ADDRESS} on which every new ring is published.
+ * Rings are immutable and {@code Shareable}, so both hand out the same reference, never a copy.
+ */
+public final class RingPublisher {
+  public static final String MAP = "pushring";
+  public static final String KEY = "ring";
+  public static final String ADDRESS = "pushring.ring";
+
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+
+  private RingPublisher() {}
+
+  /** Registers the zero-copy codec for {@link Ring} on this Vert.x instance. Idempotent. */
+  public static void registerCodec(Vertx vertx) {
+    LocalCodec.register(vertx, Ring.class);
+  }
+
+  /** Makes {@code ring} current: LocalMap first (new readers see it), then the announcement. */
+  public static void publish(Vertx vertx, Ring ring) {
+    map(vertx).put(KEY, ring);
+    vertx.eventBus().publish(ADDRESS, ring, LOCAL);
+  }
+
+  /** The current ring, or null before discovery published the first one. */
+  public static Ring current(Vertx vertx) {
+    return map(vertx).get(KEY);
+  }
+
+  /** The map itself, for readers that look the ring up on every request (routers). */
+  public static LocalMap<String, Ring> localMap(Vertx vertx) {
+    return map(vertx);
+  }
+
+  private static LocalMap<String, Ring> map(Vertx vertx) {
+    return vertx.sharedData().getLocalMap(MAP);
+  }
+}
