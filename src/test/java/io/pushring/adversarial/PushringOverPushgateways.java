@@ -3,7 +3,7 @@ package io.pushring.adversarial;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pushring.PushringApp;
-import io.pushring.discovery.RingPublisher;
+import io.pushring.bus.RingPublisher;
 import io.pushring.key.GroupingKeyParser;
 import io.pushring.ring.Member;
 import io.pushring.testing.PushgatewayProcess;
