@@ -425,14 +425,20 @@ public final class GroupingKeyParser {
   }
 
   /**
-   * Only the checks Go's request parser makes on any target before routing: raw control bytes (and
-   * a raw space, which only HTTP/2 can carry) in the path or the query are a 400.
+   * Only the checks Go's request parser makes on any target before routing, for paths that are not
+   * pushes: raw control bytes (and a raw space, which only HTTP/2 can carry) in the path or the query,
+   * and an invalid {@code %} escape in the path, are a 400.
    *
    * @throws InvalidPushPathException 400 with Go's wording
    */
   public static void checkRequestTarget(String rawPath, String rawQuery) {
     if (rawQuery != null) checkQuery(rawQuery);
     checkQuery(rawPath);
+    for (int i = rawPath.indexOf('%'); i >= 0; i = rawPath.indexOf('%', i + 1)) {
+      if (i + 2 >= rawPath.length() || hex(rawPath.charAt(i + 1)) < 0 || hex(rawPath.charAt(i + 2)) < 0) {
+        throw escapeError(rawPath, i);
+      }
+    }
   }
 
   /**

@@ -66,6 +66,9 @@ final class ApiRoutes {
       }
     });
     // Go decodes the whole path before routing: /metric%73/job/x is a push to the Pushgateway too.
+    // vertx-web cannot route a path with an invalid escape (it answers 400 and logs a stack trace per
+    // request): answer it as Go does, quietly.
+    router.errorHandler(400, ApiRoutes::badRequest);
     router.route().last().handler(ctx -> {
       if (ctx.request().path().indexOf('%') >= 0) {
         push.handle(ctx.request());
@@ -82,7 +85,28 @@ final class ApiRoutes {
     return router;
   }
 
+  /** A 400 of vertx-web's own (a target it cannot decode): Go's reason where it has one, in plain text. */
+  private static void badRequest(RoutingContext ctx) {
+    if (ctx.response().ended()) return;
+    try {
+      GroupingKeyParser.checkRequestTarget(ctx.request().path(), ctx.request().query());
+      PushHandler.text(ctx.response(), 400, "400 Bad Request");
+    } catch (InvalidPushPathException bad) {
+      PushHandler.text(ctx.response(), bad.status(), bad.getMessage());
+    }
+  }
+
   private static void route(RoutingContext ctx, RoutingTable current, PushHandler push) {
+    try {
+      routeChecked(ctx, current, push);
+    } catch (io.vertx.ext.web.handler.HttpException | IllegalArgumentException badQuery) {
+      // ctx.queryParams() on a query vertx-web cannot decode (ua=%zz): the client's mistake, answered in JSON.
+      Throwable why = badQuery.getCause() != null ? badQuery.getCause() : badQuery;
+      error(ctx, 400, "invalid query: " + why.getMessage());
+    }
+  }
+
+  private static void routeChecked(RoutingContext ctx, RoutingTable current, PushHandler push) {
     String path;
     try {
       path = pathParameter(ctx.request().query());

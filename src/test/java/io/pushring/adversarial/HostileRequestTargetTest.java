@@ -208,6 +208,25 @@ class HostileRequestTargetTest {
     assertQuietLog();
   }
 
+  /** vertx-web logged a stack trace for each of these (a path it cannot decode, a query parameter it cannot). */
+  @Test
+  void targetsThatAreNotPushesAndCannotBeDecodedAre400WithoutAStackTrace() {
+    for (String target : List.of("/foo%zz", "/Metrics/job/a%g0", "/api/v1/ring%zz", "/%", "/api/v1/route%4")) {
+      Answer a = PushringOverPushgateways.raw(fleet.redirectPort, "GET", target, null, ANSWER_WITHIN);
+      assertThat(a.status()).as(target).isEqualTo(400);
+      assertThat(a.body()).as(target).startsWith("invalid URL escape \"%");
+    }
+    Answer route = PushringOverPushgateways.raw(fleet.redirectPort, "GET", "/api/v1/route?path=/metrics/job/a&ua=%zz", null,
+        ANSWER_WITHIN);
+    assertThat(route.status()).isEqualTo(400);
+    assertThat(new JsonObject(route.body()).getString("error")).startsWith("invalid query: ");
+    // Over h2c control bytes reach the router on any path: 400 as Go, not a 404.
+    Answer h2 = fleet.h2c(fleet.redirectPort, HttpMethod.GET, "/foo\u0001", null, ANSWER_WITHIN);
+    assertThat(h2.status()).isEqualTo(400);
+    assertThat(h2.body()).isEqualTo("invalid control character in URL\n");
+    assertQuietLog();
+  }
+
   private static List<Map<String, String>> withJob(PushgatewayProcess pg, String job) {
     return pg.groups().stream().filter(g -> job.equals(g.get("job"))).toList();
   }
