@@ -318,7 +318,7 @@ public final class GroupingKeyParser {
    * handful; a bottom-up merge sort beyond, so a hostile path with {@link #MAX_LABEL_PAIRS} labels in
    * reverse order costs O(n log n) comparisons, not O(n^2).
    */
-  static void sortByName(byte[] buf, int[] refs, int count) {
+  private static void sortByName(byte[] buf, int[] refs, int count) {
     if (count <= INSERTION_SORT_MAX) {
       insertionSort(buf, refs, count);
       return;
