@@ -143,6 +143,8 @@ public final class ConfigKeys {
   // ---- tap ----
   public static final ConfigKey<Boolean> TAP_ENABLED = key("tap.enabled", bool(), true,
       "true | false: publish routing decisions for /api/v1/tap and the status page");
+  public static final ConfigKey<Integer> TAP_MAX_SUBSCRIBERS = key("tap.max-subscribers", integer(1, 100_000), 100,
+      "open /api/v1/tap streams at most, 1..100000; one more is answered 503 with Retry-After");
 
   // ---- access-log ----
   public static final ConfigKey<Integer> ACCESS_LOG_EVERY = key("access-log.every", integer(0, 1_000_000), 0,

@@ -68,7 +68,8 @@ public record PushringConfig(
     public Pushgateways { servers = List.copyOf(servers); }
   }
 
-  public record Tap(boolean enabled) {}
+  /** {@code maxSubscribers}: open {@code /api/v1/tap} streams at most. */
+  public record Tap(boolean enabled, int maxSubscribers) {}
 
   /** {@code every}: log one push-API request in this many (logger {@code pushring.access}); 0 = no access log. */
   public record AccessLog(int every) {}
