@@ -2,7 +2,6 @@ package io.pushring.tap;
 
 import io.pushring.key.GroupingKey;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 
 /**
@@ -34,9 +33,7 @@ public record TapEvent(long tsMillis, String method, String path, GroupingKey gr
 
   /** The job label value, null when the path did not parse. */
   public String job() {
-    if (groupingKey == null) return null;
-    byte[] job = groupingKey.labels().get("job");
-    return job == null ? null : new String(job, StandardCharsets.UTF_8);
+    return groupingKey == null ? null : groupingKey.job();
   }
 
   /**

@@ -70,12 +70,14 @@ public final class TapHub extends VerticleBase {
 
     budget = BUDGET_BYTES;
     long overBudget = 0;
-    for (int n = 0; n < TapSwitch.QUEUE_CAPACITY; n++) {
+    int n = 0;
+    for (; n < TapSwitch.QUEUE_CAPACITY; n++) {
       TapEvent e = tap.nextEvent();
       if (e == null) break;
       if (budget > 0) deliver(e);
       else overBudget++;
     }
+    if (n > 0) tap.published(n);
     if (overBudget > 0) tap.dropped(overBudget);
 
     long now = System.currentTimeMillis();

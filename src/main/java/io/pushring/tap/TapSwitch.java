@@ -74,10 +74,15 @@ public final class TapSwitch {
 
   public int subscribers() { return subscribers.get(); }
 
-  /** Router side: hands one decision to the hub. Never blocks; a full queue drops it (counted). */
+  /**
+   * Router side: hands one decision to the hub. Never blocks; a full queue drops it (counted). The
+   * published count is kept by the hub (one increment per fan-out, not one per event here).
+   */
   public void publish(TapEvent event) {
-    published.increment();
-    if (!events.offer(event)) dropped.increment();
+    if (!events.offer(event)) {
+      published.increment();
+      dropped.increment();
+    }
   }
 
   /** Events published so far (what the no-subscriber test counts). */
@@ -124,6 +129,8 @@ public final class TapSwitch {
   TapEvent nextEvent() { return events.poll(); }
 
   void dropped(long n) { dropped.increment(n); }
+
+  void published(long n) { published.increment(n); }
 
   /** Events dropped because a reader's write queue was full (part of {@link #droppedCount}). */
   public long stalledDropCount() { return stalledDrops.get(); }

@@ -40,7 +40,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * What the tap costs the push handler: {@link PushHandler#handle} on a PUT (parse, ring lookup,
  * {@code Location}, request counter, observer) with the tap disabled, enabled with no subscriber,
- * with {@value #SUBSCRIBERS} idle subscribers (real {@code /api/v1/tap} streams on a real HTTP server
+ * with one and with {@value #SUBSCRIBERS} idle subscribers (real {@code /api/v1/tap} streams on a real HTTP server
  * in this JVM, fanned out by a real {@link TapHub}, each filtering on a job no push has), and with
  * {@value #SUBSCRIBERS} readers of every event. The request is an in-memory stand-in (a proxy,
  * same cost in every case), so the handler figures are the router's CPU per push, no socket I/O.
@@ -58,7 +58,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class TapCostBench {
   static final int SUBSCRIBERS = 1_000;
 
-  @Param({"disabled", "idle", "subscribers", "readers"})
+  @Param({"disabled", "idle", "one", "subscribers", "readers"})
   String tap;
 
   private Vertx vertx;
@@ -77,7 +77,12 @@ public class TapCostBench {
     Ring ring = Ring.build(Placement.GROUPING_KEY, members, 1);
     RoutingTable table = RoutingTable.of(ring, "http");
     tapSwitch = new TapSwitch(!tap.equals("disabled"), 100_000, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-    if (tap.equals("subscribers") || tap.equals("readers")) subscribe(tap.equals("subscribers") ? "?job=nobody" : "");
+    switch (tap) {
+      case "one" -> subscribe(1, "?job=nobody");
+      case "subscribers" -> subscribe(SUBSCRIBERS, "?job=nobody");
+      case "readers" -> subscribe(SUBSCRIBERS, "");
+      default -> { }
+    }
     RouteObserver observer = new RouteObserver(new RequestMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)),
         tapSwitch, () -> table, 0);
     // Redirect mode: the members are not contacted.
@@ -90,22 +95,22 @@ public class TapCostBench {
     }
   }
 
-  /** {@value #SUBSCRIBERS} SSE streams from a second Vert.x (the clients) to this one's tap endpoint. */
-  private void subscribe(String query) {
+  /** {@code n} SSE streams from a second Vert.x (the clients) to this one's tap endpoint. */
+  private void subscribe(int n, String query) {
     vertx.deployVerticle(new TapHub(tapSwitch), new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await();
     io.vertx.ext.web.Router web = io.vertx.ext.web.Router.router(vertx);
     web.get("/api/v1/tap").handler(new TapStream(vertx, tapSwitch));
     int port = vertx.createHttpServer().requestHandler(web).listen(0, "127.0.0.1").await().actualPort();
     clients = Vertx.vertx();
-    HttpClient client = clients.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(SUBSCRIBERS));
+    HttpClient client = clients.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(n));
     List<Future<?>> opened = new ArrayList<>();
-    for (int i = 0; i < SUBSCRIBERS; i++) {
+    for (int i = 0; i < n; i++) {
       opened.add(client.request(HttpMethod.GET, port, "127.0.0.1", "/api/v1/tap" + query)
           .compose(req -> req.send())
           .map(resp -> resp.handler(buf -> { })));
     }
     Future.all(opened).await();
-    while (tapSwitch.subscribers() < SUBSCRIBERS) Thread.onSpinWait();
+    while (tapSwitch.subscribers() < n) Thread.onSpinWait();
   }
 
   @TearDown(Level.Trial)
@@ -134,7 +139,7 @@ public class TapCostBench {
   public static void main(String[] args) {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 40;
     long sliceNanos = TimeUnit.MILLISECONDS.toNanos(250);
-    String[] variants = args.length > 1 ? args[1].split(",") : new String[] {"idle", "subscribers", "disabled", "readers"};
+    String[] variants = args.length > 1 ? args[1].split(",") : new String[] {"idle", "one", "subscribers", "disabled", "readers"};
     TapCostBench[] benches = new TapCostBench[variants.length];
     for (int v = 0; v < variants.length; v++) {
       benches[v] = new TapCostBench();
@@ -142,6 +147,9 @@ public class TapCostBench {
       benches[v].setUp();
     }
     java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    for (int v = 0; v < variants.length; v++) {
+      System.out.printf("%-11s %d subscribers after set-up%n", variants[v], benches[v].tapSwitch.subscribers());
+    }
     long sink = 0;
     for (int w = 0; w < 10; w++) for (TapCostBench b : benches) sink += slice(b, sliceNanos, mx)[0];
     double[][] rates = new double[variants.length][rounds];
@@ -157,8 +165,9 @@ public class TapCostBench {
       for (int v = 0; v < variants.length; v++) ratios[v][r] = rates[v][r] / rates[0][r];
     }
     for (int v = 0; v < variants.length; v++) {
-      System.out.printf("%-11s %s%n", variants[v], benches[v].tapSwitch.subscribers() + " subscribers, "
-          + benches[v].tapSwitch.encodedCount() + " encodes, " + benches[v].tapSwitch.droppedCount() + " dropped");
+      System.out.printf("%-11s %s%n", variants[v], benches[v].tapSwitch.subscribers() + " subscribers at the end, "
+          + benches[v].tapSwitch.publishedCount() + " published, " + benches[v].tapSwitch.encodedCount() + " encodes, "
+          + benches[v].tapSwitch.droppedCount() + " dropped, " + benches[v].tapSwitch.disconnectedCount() + " disconnected");
     }
     for (TapCostBench b : benches) b.tearDown();
     for (int v = 0; v < variants.length; v++) {
