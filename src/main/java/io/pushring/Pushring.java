@@ -33,22 +33,23 @@ public final class Pushring {
       return;
     }
 
-    Vertx vertx = PushringApp.newVertx();
     PushringConfig config;
     try {
-      config = ConfigReader.read(vertx, cli, System.getenv()).await();
+      config = ConfigReader.read(cli, System.getenv());
     } catch (ConfigException e) {
       System.err.println("pushring: config: " + e.getMessage());
-      vertx.close();
       System.exit(2);
       return;
     }
 
+    Vertx vertx = PushringApp.newVertx();
+
     PushringApp app;
     try {
       app = PushringApp.deploy(vertx, config).await();
-    } catch (RuntimeException e) {
-      LOG.error("start failed: {}", e.toString());
+    } catch (Exception e) { // await() rethrows the cause as is: a BindException is a checked exception
+      // Without the exit, Vert.x's non-daemon threads would keep a process up that listens nowhere.
+      System.err.println("pushring: " + startFailure(e, config));
       vertx.close();
       System.exit(1);
       return;
@@ -61,5 +62,22 @@ public final class Pushring {
         config.http().host(), app.port(), config.router().mode().name().toLowerCase(),
         PushringApp.routerInstances(config), config.router().redirectStatus(),
         config.placement().key().configName(), config.discovery().mode().name().toLowerCase());
+  }
+
+  /** One line: the address for a listen failure (port in use, address not local), else the cause. */
+  static String startFailure(Throwable e, PushringConfig config) {
+    String host = config.http().host();
+    String address = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + config.http().port();
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.SocketException || t instanceof java.net.UnknownHostException) {
+        return "cannot listen on " + address + ": " + oneLine(t);
+      }
+    }
+    return "start failed: " + oneLine(e);
+  }
+
+  private static String oneLine(Throwable t) {
+    String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    return m.replaceAll("\\s+", " ").strip();
   }
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pushring.testing.FreePorts;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -68,6 +70,61 @@ class PushringMainTest {
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).isEqualTo(2);
     assertThat(stderr(p)).contains("--port");
+  }
+
+  /** Issue 9 row 8: the BindException used to kill only the main thread; the process stayed up, listening nowhere. */
+  @Test
+  void portInUseExitsWithStatus1AndOneLineNamingTheAddress() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      int port = taken.getLocalPort();
+      Process p = launch(staticMode("127.0.0.1", port));
+      try {
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("exited").isTrue();
+        assertThat(p.exitValue()).isEqualTo(1);
+        assertOneErrorLine(stderr(p), "pushring: cannot listen on 127.0.0.1:" + port + ": Address already in use");
+      } finally {
+        p.destroyForcibly();
+      }
+    }
+  }
+
+  @Test
+  void addressThatIsNotLocalExitsWithStatus1() throws Exception {
+    // 192.0.2.1 (TEST-NET-1, RFC 5737) is on no interface of a test machine.
+    Process p = launch(staticMode("192.0.2.1", FreePorts.find()));
+    try {
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("exited").isTrue();
+      assertThat(p.exitValue()).isEqualTo(1);
+      assertOneErrorLine(stderr(p), "pushring: cannot listen on 192.0.2.1:");
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  /** Issue 9 row 10: a second http: block silently replaced the first. */
+  @Test
+  void duplicateKeyInTheFileExitsWithStatus2NamingTheKeyAndLine(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("dup.yaml");
+    Files.writeString(file, "http:\n  host: 127.0.0.1\ndiscovery:\n  mode: static\nhttp:\n  port: 0\n");
+    Process p = launch(Map.of(), "-c", file.toString());
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isEqualTo(2);
+    assertThat(stderr(p).strip()).isEqualTo("pushring: config: http: duplicate key at line 5 of " + file
+        + " (first at line 1); YAML would silently keep only the last one");
+  }
+
+  private static Map<String, String> staticMode(String host, int port) {
+    return Map.of(
+        "PUSHRING_HTTP_HOST", host,
+        "PUSHRING_HTTP_PORT", Integer.toString(port),
+        "PUSHRING_DISCOVERY_MODE", "static",
+        "PUSHRING_DISCOVERY_STATIC_MEMBERS", "127.0.0.1:9091");
+  }
+
+  /** Exactly one line says what failed (log lines of the start before it may precede); no stack trace. */
+  private static void assertOneErrorLine(String stderr, String expectedPrefix) {
+    assertThat(stderr).doesNotContain("\tat ").doesNotContain("Exception");
+    assertThat(stderr.lines().filter(l -> l.startsWith("pushring: "))).singleElement().asString().startsWith(expectedPrefix);
   }
 
   @Test

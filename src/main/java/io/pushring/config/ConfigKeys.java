@@ -44,6 +44,13 @@ public final class ConfigKeys {
   /** A User-Agent prefix: printable ASCII, no comma (the environment's list separator) and no space at the ends. */
   private static final Pattern USER_AGENT_PREFIX = Pattern.compile("[!-+\\--~]([ -+\\--~]*[!-+\\--~])?");
 
+  /**
+   * How often an open {@code /api/v1/tap} stream carries a comment line when no event flows
+   * ({@code TapStream.KEEPALIVE_MILLIS}, checked by a test): the idle timeout must be longer, or it
+   * would cut quiet tap streams.
+   */
+  public static final Duration TAP_HEARTBEAT = Duration.ofSeconds(15);
+
   private static final Pattern SERVICE_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
 
   // Must precede the keys: key() appends to it during class initialisation.
@@ -55,6 +62,13 @@ public final class ConfigKeys {
       "address the HTTP server binds; 0.0.0.0 = every IPv4 interface, :: = every interface");
   public static final ConfigKey<Integer> HTTP_PORT = key("http.port", integer(0, 65535), 9292,
       "port the HTTP server listens on, 0..65535 (0 = any free port, for tests)");
+  public static final ConfigKey<Duration> HTTP_IDLE_TIMEOUT = key("http.idle-timeout",
+      duration(Duration.ZERO, Duration.ofHours(24)), Duration.ofSeconds(60),
+      "a connection closes after this long with no byte read or written, or kept alive this long after a"
+          + " response without the next request's complete headers, 0..24h; 0 = never");
+  public static final ConfigKey<Duration> HTTP_HEADER_TIMEOUT = key("http.header-timeout",
+      duration(Duration.ZERO, Duration.ofHours(1)), Duration.ofSeconds(10),
+      "a new connection must deliver complete request headers within this time, else 408 and close, 0..1h; 0 = never");
 
   // ---- router ----
   public static final ConfigKey<RouterMode> ROUTER_MODE = key("router.mode",
@@ -79,7 +93,12 @@ public final class ConfigKeys {
       "largest push body in bytes that proxy mode forwards; larger ones get 413");
   public static final ConfigKey<Duration> ROUTER_PROXY_TIMEOUT = key("router.proxy-timeout",
       duration(Duration.ofMillis(1), Duration.ofHours(1)), Duration.ofSeconds(30),
-      "proxy mode: longest connect time or silence of a Pushgateway before the push is answered 504, 1ms..1h");
+      "proxy mode: longest connect time or silence of a Pushgateway (504), or of a client sending its body (408), 1ms..1h");
+  public static final ConfigKey<Integer> ROUTER_PROXY_BUFFER = key("router.proxy-buffer", integer(0, Integer.MAX_VALUE), 256 << 10,
+      "proxy mode: bytes of a push body received whole before a connection to the Pushgateway is taken; larger bodies stream");
+  public static final ConfigKey<Duration> ROUTER_UPLOAD_TIMEOUT = key("router.upload-timeout",
+      duration(Duration.ofMillis(1), Duration.ofHours(1)), Duration.ofSeconds(60),
+      "proxy mode: longest time to receive a whole push body; a slower upload gets 408 and is not stored, 1ms..1h");
 
   // ---- placement ----
   public static final ConfigKey<PlacementKey> PLACEMENT_KEY = key("placement.key",
@@ -160,6 +179,7 @@ public final class ConfigKeys {
   record Rule(ConfigKey<?> key, Function<Resolved, String> problem) {}
 
   static final List<Rule> RULES = List.of(
+      new Rule(HTTP_IDLE_TIMEOUT, ConfigKeys::idleTimeoutProblem),
       new Rule(DISCOVERY_STATIC_MEMBERS, v -> v.get(DISCOVERY_MODE) == DiscoveryMode.STATIC
           && v.get(DISCOVERY_STATIC_MEMBERS).isEmpty()
           ? "must list at least one host:port when discovery.mode is static" : null),
@@ -168,6 +188,22 @@ public final class ConfigKeys {
               + "), got " + Durations.format(v.get(CHECK_TIMEOUT)) : null));
 
   private ConfigKeys() {}
+
+  /** A client waiting for a proxied answer, and a quiet tap stream, are silent connections too. */
+  private static String idleTimeoutProblem(Resolved v) {
+    Duration idle = v.get(HTTP_IDLE_TIMEOUT);
+    if (idle.isZero()) return null;
+    Duration proxy = v.get(ROUTER_PROXY_TIMEOUT);
+    if (idle.compareTo(proxy) <= 0) {
+      return "must be longer than router.proxy-timeout (" + Durations.format(proxy) + ") or 0, got "
+          + Durations.format(idle) + ": a client waiting for its Pushgateway's answer sends nothing meanwhile";
+    }
+    if (v.get(TAP_ENABLED) && idle.compareTo(TAP_HEARTBEAT) <= 0) {
+      return "must be longer than the tap's " + Durations.format(TAP_HEARTBEAT) + " heartbeat (or 0, or tap.enabled: false), got "
+          + Durations.format(idle) + ": it would cut quiet /api/v1/tap streams";
+    }
+    return null;
+  }
 
   /** Every key, in the order of {@code pushring.yaml}. */
   public static List<ConfigKey<?>> all() { return ALL; }

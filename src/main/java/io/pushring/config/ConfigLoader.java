@@ -52,9 +52,10 @@ public final class ConfigLoader {
 
   private static PushringConfig build(Resolved v) {
     return new PushringConfig(
-        new Http(v.get(HTTP_HOST), v.get(HTTP_PORT)),
+        new Http(v.get(HTTP_HOST), v.get(HTTP_PORT), v.get(HTTP_IDLE_TIMEOUT), v.get(HTTP_HEADER_TIMEOUT)),
         new Router(v.get(ROUTER_MODE), v.get(ROUTER_REDIRECT_STATUS), v.get(ROUTER_INSTANCES), v.get(ROUTER_RETRY_AFTER),
-            v.get(ROUTER_REDIRECT_USER_AGENTS), v.get(ROUTER_MAX_BODY), v.get(ROUTER_PROXY_TIMEOUT)),
+            v.get(ROUTER_REDIRECT_USER_AGENTS), v.get(ROUTER_MAX_BODY), v.get(ROUTER_PROXY_TIMEOUT),
+            v.get(ROUTER_PROXY_BUFFER), v.get(ROUTER_UPLOAD_TIMEOUT)),
         new PlacementConf(v.get(PLACEMENT_KEY)),
         new Discovery(v.get(DISCOVERY_MODE), v.get(DISCOVERY_STATIC_MEMBERS), v.get(DISCOVERY_ON_EMPTY)),
         new Consul(v.get(CONSUL_ADDRESS), v.get(CONSUL_SCHEME), v.get(CONSUL_TOKEN), v.get(CONSUL_DATACENTER),

@@ -1,119 +1,142 @@
 package io.pushring.config;
 
-import io.vertx.config.ConfigRetriever;
-import io.vertx.config.ConfigRetrieverOptions;
-import io.vertx.config.ConfigStoreOptions;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
 
 /**
- * The Vert.x adapter: reads the YAML file with Vert.x Config and hands the tree to
- * {@link ConfigLoader}. Only the one file store is used (no default stores, no env store):
- * environment overrides are applied by {@link ConfigLoader}, so precedence is ours.
+ * Reads the YAML file with SnakeYAML and hands the tree to {@link ConfigLoader}.
+ *
+ * <p>Why SnakeYAML directly and not vertx-config: pushring reads one local file, once, before
+ * Vert.x starts, and applies the environment itself (its precedence and error messages are ours).
+ * vertx-config added nothing to that but workarounds: its file store falls back to the class path
+ * when the file is missing, its YAML processor throws a NullPointerException on a file without a
+ * document, it hands back JsonObjects that had to be converted to plain maps, and it offers no way
+ * to reject duplicate keys, which YAML resolves silently by keeping the last one (a second
+ * {@code http:} block replacing the first). Reading the node tree here lets us name the duplicate
+ * key with its dotted path and line. Blocking file I/O: called on the main thread only.
  */
 public final class ConfigReader {
   private ConfigReader() {}
 
   /**
    * @param file the YAML file, or null for none (every key at its default or from {@code env})
-   * @return the configuration, or a failed future whose cause is a {@link ConfigException}
+   * @throws ConfigException naming the file or the first invalid key
    */
-  public static Future<PushringConfig> read(Vertx vertx, Path file, Map<String, String> env) {
-    if (file == null) return load(Map.of(), env);
-    String path = file.toString();
-    // Existence is checked first: the file store would otherwise fall back to the class path.
-    return vertx.fileSystem().exists(path)
-        .compose(exists -> exists ? vertx.fileSystem().readFile(path)
-            : Future.failedFuture(new ConfigException(path, "no such file")))
-        .recover(err -> Future.failedFuture(err instanceof ConfigException ? err
-            : new ConfigException(path, "cannot read: " + oneLine(err))))
-        // The YAML processor fails on a stream without a document (NPE), so "comments only" is
-        // recognised here: like an empty file, it sets no key.
-        .compose(content -> hasDocument(content.toString()) ? readTree(vertx, path) : Future.succeededFuture(Map.of()))
-        .compose(tree -> load(tree, env));
+  public static PushringConfig read(Path file, Map<String, String> env) {
+    if (file == null) return ConfigLoader.load(Map.of(), env);
+    return ConfigLoader.load(parse(readText(file), file.toString()), env);
   }
 
-  /** Same as {@link #read(Vertx, Path, Map)} for a parsed command line. */
-  public static Future<PushringConfig> read(Vertx vertx, CommandLine cli, Map<String, String> env) {
-    return read(vertx, cli.configFile().orElse(null), env);
+  /** Same as {@link #read(Path, Map)} for a parsed command line. */
+  public static PushringConfig read(CommandLine cli, Map<String, String> env) {
+    return read(cli.configFile().orElse(null), env);
   }
 
-  private static Future<Map<String, Object>> readTree(Vertx vertx, String path) {
-    ConfigRetriever retriever = ConfigRetriever.create(vertx, new ConfigRetrieverOptions()
-        .setIncludeDefaultStores(false)
-        .setScanPeriod(-1) // read once: no periodic re-scan timer
-        .addStore(new ConfigStoreOptions().setType("file").setFormat("yaml")
-            .setConfig(new JsonObject().put("path", path))));
-    return retriever.getConfig()
-        .transform(ar -> {
-          retriever.close();
-          if (ar.failed()) return Future.failedFuture(new ConfigException(path, yamlProblem(ar.cause())));
-          return Future.succeededFuture(toPlain(ar.result()));
-        });
-  }
-
-  private static Future<PushringConfig> load(Map<String, Object> tree, Map<String, String> env) {
+  private static String readText(Path file) {
     try {
-      return Future.succeededFuture(ConfigLoader.load(tree, env));
-    } catch (ConfigException e) {
-      return Future.failedFuture(e);
+      return Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(file.toString(), "no such file");
+    } catch (CharacterCodingException e) {
+      throw new ConfigException(file.toString(), "cannot read: not UTF-8 text");
+    } catch (IOException e) {
+      throw new ConfigException(file.toString(), "cannot read: " + oneLine(e));
     }
   }
 
-  /** Nested JsonObject/JsonArray to Map/List: getMap() leaves nested Json values as they are stored. */
-  static Map<String, Object> toPlain(JsonObject json) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    for (Map.Entry<String, Object> e : json.getMap().entrySet()) out.put(e.getKey(), plain(e.getValue()));
-    return out;
-  }
-
-  private static Object plain(Object v) {
-    if (v instanceof JsonObject o) return toPlain(o);
-    if (v instanceof Map<?, ?> m) return toPlain(new JsonObject(castMap(m)));
-    if (v instanceof JsonArray a) return plainList(a.getList());
-    if (v instanceof List<?> l) return plainList(l);
-    return v;
-  }
-
-  private static List<Object> plainList(List<?> l) {
-    List<Object> out = new ArrayList<>(l.size());
-    for (Object item : l) out.add(plain(item));
-    return out;
-  }
-
-  @SuppressWarnings("unchecked") // JSON object keys are strings
-  private static Map<String, Object> castMap(Map<?, ?> m) {
-    return (Map<String, Object>) m;
-  }
-
-  /** True unless every line is blank, a comment, or a document marker. */
-  static boolean hasDocument(String yaml) {
-    for (String line : yaml.split("\\R")) {
-      String l = line.strip();
-      if (l.isEmpty() || l.startsWith("#")) continue;
-      if ((l.startsWith("---") || l.startsWith("...")) && (l.length() == 3 || l.substring(3).strip().startsWith("#"))) continue;
-      return true;
+  /**
+   * The YAML text as nested maps, lists and scalars; an empty map for a stream without content.
+   *
+   * @param source names the text in error messages (the file)
+   * @throws ConfigException for invalid YAML, a top level that is not a mapping, or a duplicate key
+   */
+  static Map<String, Object> parse(String yaml, String source) {
+    PlainConstructor constructor = new PlainConstructor();
+    Node root;
+    try {
+      root = new Yaml(constructor).compose(new StringReader(yaml));
+    } catch (YAMLException e) {
+      throw new ConfigException(source, yamlProblem(e));
     }
-    return false;
+    if (root == null || (root instanceof ScalarNode s && s.getTag().equals(Tag.NULL))) return Map.of();
+    if (!(root instanceof MappingNode)) {
+      throw new ConfigException(source, "expected a YAML mapping (key: value lines) at the top level");
+    }
+    rejectDuplicateKeys(root, "", source);
+    try {
+      @SuppressWarnings("unchecked") // a MappingNode constructs to a Map
+      Map<String, Object> tree = (Map<String, Object>) constructor.construct(root);
+      return tree;
+    } catch (YAMLException e) {
+      throw new ConfigException(source, yamlProblem(e));
+    }
   }
 
-  private static String yamlProblem(Throwable t) {
+  /**
+   * YAML keeps the last of two equal keys without a word; a configuration that says two things
+   * about one key is refused instead, naming the key's dotted path and both lines.
+   */
+  private static void rejectDuplicateKeys(Node node, String path, String source) {
+    if (node instanceof SequenceNode seq) {
+      for (Node item : seq.getValue()) rejectDuplicateKeys(item, path, source);
+      return;
+    }
+    if (!(node instanceof MappingNode map)) return;
+    Map<String, Node> seen = new HashMap<>();
+    for (NodeTuple tuple : map.getValue()) {
+      Node keyNode = tuple.getKeyNode();
+      String name = keyNode instanceof ScalarNode s ? s.getValue() : null;
+      // "<<" is a merge key: keys it brings in may be overridden on purpose.
+      boolean merge = keyNode.getTag().equals(Tag.MERGE);
+      String child = name == null ? path : path.isEmpty() ? name : path + "." + name;
+      if (name != null && !merge) {
+        Node first = seen.putIfAbsent(name, keyNode);
+        if (first != null) {
+          throw new ConfigException(child, "duplicate key at line " + line(keyNode.getStartMark()) + " of " + source
+              + " (first at line " + line(first.getStartMark()) + "); YAML would silently keep only the last one");
+        }
+      }
+      rejectDuplicateKeys(tuple.getValueNode(), child, source);
+    }
+  }
+
+  private static int line(Mark mark) {
+    return mark == null ? 0 : mark.getLine() + 1;
+  }
+
+  /** SafeConstructor (plain Java types only, no arbitrary classes) that builds a composed node. */
+  private static final class PlainConstructor extends SafeConstructor {
+    PlainConstructor() {
+      super(new LoaderOptions());
+    }
+
+    Object construct(Node root) {
+      return constructDocument(root);
+    }
+  }
+
+  private static String yamlProblem(YAMLException t) {
     if (t instanceof MarkedYAMLException y && y.getProblemMark() != null) {
-      return "invalid YAML at line " + (y.getProblemMark().getLine() + 1) + ", column " + (y.getProblemMark().getColumn() + 1)
+      return "invalid YAML at line " + line(y.getProblemMark()) + ", column " + (y.getProblemMark().getColumn() + 1)
           + ": " + oneLine(y.getProblem());
-    }
-    // The processor casts the document to a Map: a list or a scalar at the top fails there.
-    if (t instanceof DecodeException || t instanceof NullPointerException) {
-      return "expected a YAML mapping (key: value lines) at the top level";
     }
     return "invalid YAML: " + oneLine(t);
   }
@@ -124,9 +147,6 @@ public final class ConfigReader {
 
   private static String oneLine(Throwable t) {
     String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-    if (t.getCause() != null && t.getCause().getMessage() != null && !m.contains(t.getCause().getMessage())) {
-      m = m + ": " + t.getCause().getMessage();
-    }
     return m.replaceAll("\\s+", " ").strip();
   }
 }

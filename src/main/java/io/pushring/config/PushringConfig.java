@@ -17,16 +17,22 @@ public record PushringConfig(
     Tap tap,
     AccessLog accessLog) {
 
-  public record Http(String host, int port) {}
+  /**
+   * {@code idleTimeout}: no byte either way, or no next request after a response, for this long
+   * closes the connection; {@code headerTimeout}: a new connection's first request headers must be
+   * complete within it. {@link Duration#ZERO} = no limit.
+   */
+  public record Http(String host, int port, Duration idleTimeout, Duration headerTimeout) {}
 
   public enum RouterMode { AUTO, REDIRECT, PROXY }
 
   /**
    * {@code instances == 0} means one router verticle per core. {@code redirectUserAgents}: User-Agent
-   * prefixes that auto mode redirects; {@code maxBody}: bytes, proxy mode.
+   * prefixes that auto mode redirects; {@code maxBody}, {@code proxyBuffer}: bytes, proxy mode.
    */
   public record Router(RouterMode mode, int redirectStatus, int instances, Duration retryAfter,
-                       List<String> redirectUserAgents, int maxBody, Duration proxyTimeout) {
+                       List<String> redirectUserAgents, int maxBody, Duration proxyTimeout,
+                       int proxyBuffer, Duration uploadTimeout) {
     public Router { redirectUserAgents = List.copyOf(redirectUserAgents); }
   }
 

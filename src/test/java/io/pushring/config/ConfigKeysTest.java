@@ -30,6 +30,8 @@ class ConfigKeysTest {
     Map<String, Probe> m = new LinkedHashMap<>();
     m.put("http.host", new Probe("127.0.0.1", c -> c.http().host()));
     m.put("http.port", new Probe("1234", c -> c.http().port()));
+    m.put("http.idle-timeout", new Probe("90s", c -> c.http().idleTimeout()));
+    m.put("http.header-timeout", new Probe("5s", c -> c.http().headerTimeout()));
     m.put("router.mode", new Probe("proxy", c -> c.router().mode()));
     m.put("router.redirect-status", new Probe("308", c -> c.router().redirectStatus()));
     m.put("router.instances", new Probe("3", c -> c.router().instances()));
@@ -37,6 +39,8 @@ class ConfigKeysTest {
     m.put("router.redirect-user-agents", new Probe("Go-http-client/,my agent/1", c -> c.router().redirectUserAgents()));
     m.put("router.max-body", new Probe("1048576", c -> c.router().maxBody()));
     m.put("router.proxy-timeout", new Probe("2500ms", c -> c.router().proxyTimeout()));
+    m.put("router.proxy-buffer", new Probe("4096", c -> c.router().proxyBuffer()));
+    m.put("router.upload-timeout", new Probe("90s", c -> c.router().uploadTimeout()));
     m.put("placement.key", new Probe("dynamic-sharding", c -> c.placement().key()));
     m.put("discovery.mode", new Probe("static", c -> c.discovery().mode()));
     m.put("discovery.static-members", new Probe("10.0.0.2:9091,10.0.0.3:9091", c -> c.discovery().staticMembers()));
@@ -81,7 +85,7 @@ class ConfigKeysTest {
 
   @Test
   void environmentNamesFollowTheRule() {
-    assertThat(ConfigKeys.all()).hasSize(30);
+    assertThat(ConfigKeys.all()).hasSize(34);
     assertThat(ConfigKeys.ROUTER_REDIRECT_STATUS.envName()).isEqualTo("PUSHRING_ROUTER_REDIRECT_STATUS");
     assertThat(ConfigKeys.CHECK_DEREGISTER_AFTER.envName()).isEqualTo("PUSHRING_PUSHGATEWAYS_CHECK_DEREGISTER_AFTER");
     for (ConfigKey<?> k : ConfigKeys.all()) {

@@ -6,7 +6,6 @@ import io.pushring.config.CommandLine;
 import io.pushring.config.ConfigReader;
 import io.pushring.config.PushringConfig;
 import io.pushring.config.PushringConfig.DiscoveryMode;
-import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,17 +83,15 @@ class K8sManifestsTest {
       env.put(name, value);
     }
     Path file = Files.createTempFile("pushring-k8s-", ".yaml");
-    Vertx vertx = Vertx.vertx();
     try {
       Files.writeString(file, yaml);
-      PushringConfig config = ConfigReader.read(vertx, file, env).await();
+      PushringConfig config = ConfigReader.read(file, env);
       assertThat(config.discovery().mode()).isEqualTo(DiscoveryMode.CONSUL);
       assertThat(config.http().port()).isEqualTo(port.get("containerPort"));
       assertThat(config.consul().address()).isEqualTo("10.1.2.3:8500");
       assertThat(config.consul().token()).isEqualTo("s3cr3t");
       assertThat(config.pushgateways().servers()).isNotEmpty();
     } finally {
-      vertx.close().await();
       Files.deleteIfExists(file);
     }
   }
