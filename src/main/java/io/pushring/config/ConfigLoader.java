@@ -64,7 +64,9 @@ public final class ConfigLoader {
             v.get(PUSHGATEWAYS_SERVERS), v.get(PUSHGATEWAYS_RECONCILE_INTERVAL),
             new Check(v.get(CHECK_PATH), v.get(CHECK_INTERVAL), v.get(CHECK_TIMEOUT), v.get(CHECK_DEREGISTER_AFTER))),
         new Tap(v.get(TAP_ENABLED), v.get(TAP_MAX_SUBSCRIBERS)),
-        new AccessLog(v.get(ACCESS_LOG_EVERY)));
+        new AccessLog(v.get(ACCESS_LOG_EVERY)),
+        new PushringConfig.Reconcile(v.get(RECONCILE_ENABLED), v.get(RECONCILE_INTERVAL), v.get(RECONCILE_SETTLE),
+            v.get(RECONCILE_QUIET), v.get(RECONCILE_RATE), v.get(RECONCILE_DRY_RUN)));
   }
 
   private static Object resolve(ConfigKey<?> key, Map<ConfigKey<?>, Object> fromFile, Map<ConfigKey<?>, String> fromEnv) {

@@ -15,7 +15,8 @@ public record PushringConfig(
     Consul consul,
     Pushgateways pushgateways,
     Tap tap,
-    AccessLog accessLog) {
+    AccessLog accessLog,
+    Reconcile reconcile) {
 
   /**
    * {@code idleTimeout}: no byte either way, or no next request after a response, for this long
@@ -76,6 +77,9 @@ public record PushringConfig(
 
   /** {@code maxSubscribers}: open {@code /api/v1/tap} streams at most. */
   public record Tap(boolean enabled, int maxSubscribers) {}
+
+  /** {@code rate}: writes per second per Pushgateway. */
+  public record Reconcile(boolean enabled, Duration interval, Duration settle, Duration quiet, int rate, boolean dryRun) {}
 
   /** {@code every}: log one push-API request in this many (logger {@code pushring.access}); 0 = no access log. */
   public record AccessLog(int every) {}

@@ -63,6 +63,12 @@ class ConfigKeysTest {
     m.put("tap.enabled", new Probe("false", c -> c.tap().enabled()));
     m.put("tap.max-subscribers", new Probe("7", c -> c.tap().maxSubscribers()));
     m.put("access-log.every", new Probe("100", c -> c.accessLog().every()));
+    m.put("reconcile.enabled", new Probe("true", c -> c.reconcile().enabled()));
+    m.put("reconcile.interval", new Probe("2m", c -> c.reconcile().interval()));
+    m.put("reconcile.settle", new Probe("0s", c -> c.reconcile().settle()));
+    m.put("reconcile.quiet", new Probe("5m", c -> c.reconcile().quiet()));
+    m.put("reconcile.rate", new Probe("5", c -> c.reconcile().rate()));
+    m.put("reconcile.dry-run", new Probe("true", c -> c.reconcile().dryRun()));
     return m;
   }
 
@@ -86,7 +92,7 @@ class ConfigKeysTest {
 
   @Test
   void environmentNamesFollowTheRule() {
-    assertThat(ConfigKeys.all()).hasSize(35);
+    assertThat(ConfigKeys.all()).hasSize(41);
     assertThat(ConfigKeys.ROUTER_REDIRECT_STATUS.envName()).isEqualTo("PUSHRING_ROUTER_REDIRECT_STATUS");
     assertThat(ConfigKeys.CHECK_DEREGISTER_AFTER.envName()).isEqualTo("PUSHRING_PUSHGATEWAYS_CHECK_DEREGISTER_AFTER");
     for (ConfigKey<?> k : ConfigKeys.all()) {
