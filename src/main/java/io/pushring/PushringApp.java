@@ -8,6 +8,7 @@ import io.pushring.config.PushringConfig.DiscoveryMode;
 import io.pushring.discovery.ConsulDiscoveryVerticle;
 import io.pushring.discovery.StaticDiscoveryVerticle;
 import io.pushring.metrics.PushringMetrics;
+import io.pushring.reconcile.ReconcilerVerticle;
 import io.pushring.registrar.RegistrarVerticle;
 import io.pushring.router.RouterVerticle;
 import io.pushring.tap.TapEvent;
@@ -32,13 +33,16 @@ public final class PushringApp {
   private final int port;
   private final PushringMetrics metrics;
   private final TapSwitch tap;
+  private final ReconcilerVerticle reconciler;
 
-  private PushringApp(Vertx vertx, PushringConfig config, int port, PushringMetrics metrics, TapSwitch tap) {
+  private PushringApp(Vertx vertx, PushringConfig config, int port, PushringMetrics metrics, TapSwitch tap,
+      ReconcilerVerticle reconciler) {
     this.vertx = vertx;
     this.config = config;
     this.port = port;
     this.metrics = metrics;
     this.tap = tap;
+    this.reconciler = reconciler;
   }
 
   /**
@@ -71,7 +75,13 @@ public final class PushringApp {
           first.compareAndSet(null, router);
           return router;
         }, new DeploymentOptions().setInstances(instances)))
-        .map(routersId -> new PushringApp(vertx, config, first.get().actualPort(), metrics, tap));
+        .compose(routersId -> {
+          // Off by default (reconcile.enabled): see README "Reconciler (in progress)".
+          if (!config.reconcile().enabled()) return Future.succeededFuture((ReconcilerVerticle) null);
+          ReconcilerVerticle reconciler = new ReconcilerVerticle(config);
+          return vertx.deployVerticle(reconciler).map(id -> reconciler);
+        })
+        .map(reconciler -> new PushringApp(vertx, config, first.get().actualPort(), metrics, tap, reconciler));
   }
 
   /** {@code router.instances}, where 0 means one per core (the event-loop count Vert.x defaults to is 2 per core). */
@@ -105,4 +115,7 @@ public final class PushringApp {
 
   /** The tap switch the routers and {@code /api/v1/tap} share (tests read its counts). */
   public TapSwitch tap() { return tap; }
+
+  /** The reconciler, or null when {@code reconcile.enabled} is false (tests read its reports). */
+  public ReconcilerVerticle reconciler() { return reconciler; }
 }

@@ -15,7 +15,8 @@ public record PushringConfig(
     Consul consul,
     Pushgateways pushgateways,
     Tap tap,
-    AccessLog accessLog) {
+    AccessLog accessLog,
+    Reconcile reconcile) {
 
   /**
    * {@code idleTimeout}: a connection on which no request head or body chunk completes and nothing
@@ -27,10 +28,11 @@ public record PushringConfig(
 
   /**
    * {@code instances == 0} means one router verticle per core. {@code redirectUserAgents}: User-Agent
-   * prefixes that auto mode redirects; {@code maxBody}: bytes, proxy mode.
+   * prefixes that auto mode redirects; {@code maxBody}, {@code proxyBuffer}: bytes, proxy mode.
    */
   public record Router(RouterMode mode, int redirectStatus, int instances, Duration retryAfter,
-                       List<String> redirectUserAgents, int maxBody, Duration proxyTimeout) {
+                       List<String> redirectUserAgents, int maxBody, Duration proxyTimeout,
+                       int proxyBuffer, Duration uploadTimeout) {
     public Router { redirectUserAgents = List.copyOf(redirectUserAgents); }
   }
 
@@ -73,6 +75,9 @@ public record PushringConfig(
   }
 
   public record Tap(boolean enabled) {}
+
+  /** {@code rate}: writes per second per Pushgateway. */
+  public record Reconcile(boolean enabled, Duration interval, Duration settle, Duration quiet, int rate, boolean dryRun) {}
 
   /** {@code every}: log one push-API request in this many (logger {@code pushring.access}); 0 = no access log. */
   public record AccessLog(int every) {}

@@ -1,6 +1,12 @@
 package io.pushring.key;
 
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
 
 /**
  * Parses a raw (still percent-encoded) request path the way Pushgateway 1.5.1 does, checked rule by
@@ -93,6 +99,48 @@ public final class GroupingKeyParser {
   private static boolean isDotOrEmpty(byte[] b, int from, int to) {
     int len = to - from;
     return len == 0 || (b[from] == '.' && (len == 1 || (len == 2 && b[from + 1] == '.')));
+  }
+
+  /**
+   * The key of a group known by its labels, as {@code GET /api/v1/metrics} of a Pushgateway lists them
+   * ({@code job} included). One implementation with {@link #parse}: the labels are spelled as an
+   * all-base64 push path and that path is parsed, so a group read from the API and the same group
+   * pushed through any URL get equal keys by construction.
+   *
+   * @throws InvalidPushPathException (400) for what no push path could have produced: a missing or
+   *     empty job, an improper label name, a value that is not valid Unicode (a lone surrogate)
+   */
+  public static GroupingKey fromLabels(Map<String, String> labels) {
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    String job = labels.get("job");
+    if (job == null || job.isEmpty()) throw badRequest("job name is required");
+    StringBuilder path = new StringBuilder(64).append("/metrics/job@base64/").append(base64Value(b64, "job", job));
+    for (Map.Entry<String, String> e : labels.entrySet()) {
+      String name = e.getKey();
+      if (name.equals("job")) continue;
+      // Checked here, not only by parse: a name holding '/' or '@base64' would re-split the path.
+      byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
+      if (!isLegacyLabelName(nameBytes, 0, nameBytes.length)) {
+        throw badRequest("improper label name " + GoQuote.quote(nameBytes, 0, nameBytes.length));
+      }
+      path.append('/').append(name).append("@base64/").append(base64Value(b64, name, e.getValue()));
+    }
+    return parse(path.toString());
+  }
+
+  private static String base64Value(Base64.Encoder b64, String name, String value) {
+    if (value.isEmpty()) return "=";
+    try {
+      ByteBuffer bytes = StandardCharsets.UTF_8.newEncoder()
+          .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+          .encode(CharBuffer.wrap(value));
+      byte[] b = new byte[bytes.remaining()];
+      bytes.get(b);
+      return b64.encodeToString(b);
+    } catch (CharacterCodingException e) {
+      byte[] n = name.getBytes(StandardCharsets.UTF_8);
+      throw badRequest("label value for " + GoQuote.quote(n, 0, n.length) + " is not valid Unicode");
+    }
   }
 
   /** @param slashes the number of '/' in the decoded path */

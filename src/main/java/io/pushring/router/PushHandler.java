@@ -4,6 +4,7 @@ import io.pushring.key.GroupingKey;
 import io.pushring.key.GroupingKeyParser;
 import io.pushring.key.InvalidPushPathException;
 import io.pushring.metrics.Decision;
+import io.pushring.proxy.ProxyForwarder;
 import io.pushring.ring.Member;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
@@ -100,7 +101,7 @@ final class PushHandler implements Handler<HttpServerRequest> {
     }
     RedirectPolicy.Rule rule = decide(req);
     if (rule.decision() == Decision.PROXY) {
-      // Counted, timed and tapped when the answer's status is known (the owner's, or 413/502/504/499).
+      // Counted, timed and tapped when the answer's status is known (the owner's, or 408/413/502/504/499).
       long started = System.nanoTime();
       proxy.forward(req, owner, status -> {
         observer.proxied(current, owner, System.nanoTime() - started);

@@ -4,6 +4,8 @@ import io.pushring.bus.RingPublisher;
 import io.pushring.config.PushringConfig;
 import io.pushring.metrics.PushringMetrics;
 import io.pushring.metrics.RequestMetrics;
+import io.pushring.proxy.ProxyForwarder;
+import io.pushring.proxy.ProxySettings;
 import io.pushring.ring.Ring;
 import io.pushring.tap.TapSwitch;
 import io.vertx.core.Future;
@@ -26,7 +28,7 @@ public final class RouterVerticle extends VerticleBase {
 
   private final RouterOptions options;
   private final RedirectPolicy policy;
-  private final ProxyForwarder.Settings proxySettings;
+  private final ProxySettings proxySettings;
   private final int accessLogEvery;
   private final PushringMetrics metrics;
   private final TapSwitch tap;
@@ -42,7 +44,7 @@ public final class RouterVerticle extends VerticleBase {
     this.tap = tap;
     this.options = RouterOptions.from(config);
     this.policy = RedirectPolicy.from(config);
-    this.proxySettings = ProxyForwarder.Settings.from(config);
+    this.proxySettings = ProxySettings.from(config);
     this.accessLogEvery = config.accessLog().every();
     this.http = config.http();
   }

@@ -12,6 +12,7 @@ import io.pushring.bus.RingPublisher;
 import io.pushring.ring.Member;
 import io.pushring.ring.Ring;
 import io.pushring.testing.consul.ConsulFaults;
+import io.pushring.testing.Await;
 import io.pushring.testing.consul.ConsulFixture;
 import io.vertx.core.Vertx;
 import java.time.Duration;

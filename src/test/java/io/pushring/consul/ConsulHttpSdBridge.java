@@ -1,6 +1,7 @@
 package io.pushring.consul;
 
 import com.sun.net.httpserver.HttpServer;
+import io.pushring.testing.Await;
 import io.pushring.testing.consul.ConsulFixture;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

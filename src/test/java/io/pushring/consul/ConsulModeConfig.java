@@ -2,6 +2,7 @@ package io.pushring.consul;
 
 import io.pushring.config.ConfigLoader;
 import io.pushring.config.PushringConfig;
+import io.pushring.testing.Await;
 import io.pushring.testing.consul.ConsulFixture;
 import java.util.HashMap;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.pushring.consul;
 
+import io.pushring.testing.Await;
 import io.pushring.testing.consul.ConsulFixture;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;

@@ -6,6 +6,7 @@ import io.pushring.PushringApp;
 import io.pushring.bus.DiscoveryStatus;
 import io.pushring.bus.RingPublisher;
 import io.pushring.ring.Ring;
+import io.pushring.testing.Await;
 import io.pushring.testing.consul.ConsulFixture;
 import io.vertx.core.Vertx;
 import java.time.Duration;

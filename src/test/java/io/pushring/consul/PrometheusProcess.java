@@ -1,5 +1,6 @@
 package io.pushring.consul;
 
+import io.pushring.testing.Await;
 import io.pushring.testing.FreePorts;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;

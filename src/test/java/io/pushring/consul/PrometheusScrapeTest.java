@@ -7,6 +7,7 @@ import io.pushring.PushringApp;
 import io.pushring.bus.RingPublisher;
 import io.pushring.ring.Member;
 import io.pushring.testing.PushgatewayProcess;
+import io.pushring.testing.Await;
 import io.pushring.testing.consul.ConsulFixture;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;

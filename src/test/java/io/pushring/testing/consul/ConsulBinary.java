@@ -23,10 +23,14 @@ import java.util.regex.Pattern;
  *
  * <p>Flags (agent/config/flags.go): {@code -dev -bind 127.0.0.1 -client 127.0.0.1 -http-port P
  * -dns-port -1 -grpc-port -1 -serf-lan-port P -serf-wan-port P -server-port P}, plus {@code
- * -grpc-tls-port -1} from Consul 1.14 on (dev mode opens 8503 otherwise).
+ * -grpc-tls-port -1} from Consul 1.14 on (dev mode opens 8503 otherwise); {@code -hcl} sets
+ * {@code disable_update_check} and a {@code session_ttl_min} of 1s (Consul: 10s), so session tests
+ * expire in seconds.
  */
 final class ConsulBinary {
-  private static final Pattern VERSION = Pattern.compile("Consul v(\\d+)\\.(\\d+)");
+  /** Consul's session_ttl_min for test agents (default 10s): lets a session test expire in seconds. */
+  static final int SESSION_TTL_MIN_SECONDS = 1;
+  private static final Pattern VERSION = Pattern.compile("Consul v?(\\d+)\\.(\\d+)");
 
   private final Path executable;
   private final List<String> command;
@@ -63,7 +67,10 @@ final class ConsulBinary {
           "-bind", "127.0.0.1", "-client", "127.0.0.1", "-node", "pushring-test-" + http,
           "-http-port", Integer.toString(http), "-dns-port", "-1", "-grpc-port", "-1",
           "-serf-lan-port", Integer.toString(freePort()), "-serf-wan-port", Integer.toString(freePort()),
-          "-server-port", Integer.toString(freePort()), "-log-level", "warn"));
+          "-server-port", Integer.toString(freePort()), "-log-level", "warn",
+          "-hcl", "disable_update_check = true",
+          // tests of sessions need short TTLs; the in-repo server gets the same floor (ConsulFixture)
+          "-hcl", "session_ttl_min = \"" + SESSION_TTL_MIN_SECONDS + "s\""));
       if (atLeast(executable, 1, 14)) {
         cmd.addAll(List.of("-grpc-tls-port", "-1"));
       }
@@ -144,16 +151,18 @@ final class ConsulBinary {
       p.waitFor(10, TimeUnit.SECONDS);
       Matcher m = VERSION.matcher(out);
       if (!m.find()) {
-        return true; // unknown: assume a current release
+        // unknown: an unknown flag stops the agent, so leave it out; a 1.14+ agent then also opens
+        // its gRPC TLS port 8503, which only clashes when two run at once
+        return false;
       }
       int maj = Integer.parseInt(m.group(1));
       int min = Integer.parseInt(m.group(2));
       return maj > major || (maj == major && min >= minor);
     } catch (IOException e) {
-      return true;
+      return false;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return true;
+      return false;
     }
   }
 

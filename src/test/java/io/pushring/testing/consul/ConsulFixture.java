@@ -92,9 +92,18 @@ public final class ConsulFixture implements AutoCloseable {
     this.preexisting = Set.copyOf(agentServiceIds());
   }
 
-  /** Picks per the chain with Consul's default timings for the in-repo server. */
+  /**
+   * The in-repo server's options that match a {@link ConsulBinary} agent: Consul's timings, with the
+   * test agents' 1s {@code session_ttl_min}.
+   */
+  public static ConsulTestServer.Options inRepoDefaults() {
+    return ConsulTestServer.Options.defaults()
+        .withSessionTtlMin(Duration.ofSeconds(ConsulBinary.SESSION_TTL_MIN_SECONDS));
+  }
+
+  /** Picks per the chain; the in-repo server gets {@link #inRepoDefaults()}. */
   public static ConsulFixture start() {
-    return start(ConsulTestServer.Options.defaults());
+    return start(inRepoDefaults());
   }
 
   /** Picks per the chain; {@code inRepoOptions} apply only if the chain ends at the in-repo server. */

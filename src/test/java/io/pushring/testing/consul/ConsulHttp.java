@@ -38,6 +38,10 @@ final class ConsulHttp {
     return send(builder(path).PUT(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build());
   }
 
+  Reply delete(String path) {
+    return send(builder(path).DELETE().build());
+  }
+
   private HttpRequest.Builder builder(String pathAndQuery) {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + pathAndQuery)).timeout(Duration.ofSeconds(30));
     if (token != null && !token.isEmpty()) {

@@ -1,45 +1,50 @@
 package io.pushring.testing.consul;
 
-import io.pushring.testing.consul.Catalog.CheckState;
-import io.pushring.testing.consul.Catalog.Instance;
+import io.pushring.testing.consul.ConsulState.Check;
+import io.pushring.testing.consul.ConsulState.CheckDef;
+import io.pushring.testing.consul.ConsulState.Entry;
+import io.pushring.testing.consul.ConsulState.RpcError;
+import io.pushring.testing.consul.ConsulState.Service;
+import io.pushring.testing.consul.ConsulState.Session;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.io.ByteArrayOutputStream;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
- * The HTTP routes of {@link ConsulTestServer}. Every request goes through the fault gate (count,
- * injected failure, cut, stall), then the ACL gate, then its handler. Blocking endpoints follow
- * Consul's {@code blockingquery.Query}: with {@code index=0} (or none) answer at once; otherwise hold
- * the request while the endpoint's index is {@code <=} the requested one, until it grows, the store
- * is abandoned (index reset), or {@code wait} (default 5m, max 10m, plus up to wait/16 jitter) runs
- * out; then answer with the current result and index, changed or not.
+ * The HTTP routes of {@link ConsulTestServer}: what pushring (discovery, registrar), the reconciler
+ * (sessions, KV locks) and Prometheus's Consul SD call, nothing else. Every request passes the
+ * fault gate (count, injected failure, cut, stall) first. Blocking reads follow Consul's
+ * blockingquery: without {@code index} (or 0) answer at once; otherwise hold the request until the
+ * endpoint's index exceeds it, the store is abandoned (index reset) or {@code wait} (default 5m, max
+ * 10m, plus up to wait/16 jitter) runs out, then answer with the current result and index.
+ * Wording of errors as Consul 1.4 writes them; an RPC error is a 500 with its text.
  */
 final class ConsulHttpApi {
-  private static final String ANONYMOUS_HINT =
-      ". The anonymous token is used implicitly when a request does not specify a token.";
   private static final Duration MAX_WAIT = Duration.ofMinutes(10);
+  private static final Duration MAX_LOCK_DELAY = Duration.ofSeconds(60);
+  private static final Duration SESSION_TTL_MAX = Duration.ofHours(24);
+  private static final int KV_MAX_VALUE = 512 * 1024;
   private static final Set<String> TRUE = Set.of("", "1", "t", "true");
-  private static final Set<String> FALSE = Set.of("0", "f", "false");
-
-  /** What the ACL gate decided for this request. */
-  private enum Acl { ALLOWED, ANONYMOUS }
 
   private final ConsulAgent agent;
 
@@ -50,32 +55,32 @@ final class ConsulHttpApi {
   Router router(Vertx vertx) {
     Router router = Router.router(vertx);
     // the body is read first: a stalled request must not lose body bytes that arrive meanwhile
-    router.put("/v1/agent/*").handler(BodyHandler.create().setBodyLimit(512 * 1024));
+    router.put().handler(BodyHandler.create().setBodyLimit(KV_MAX_VALUE + 1L).setHandleFileUploads(false));
     router.route().handler(this::faultGate);
-    router.route().handler(this::aclGate);
     router.put("/v1/agent/service/register").handler(this::register);
     router.put("/v1/agent/service/deregister/*").handler(this::deregister);
-    router.get("/v1/agent/services").handler(this::agentServices);
-    router.get("/v1/agent/checks").handler(this::agentChecks);
-    router.get("/v1/agent/self").handler(this::agentSelf);
-    router.put("/v1/agent/check/pass/*").handler(ctx -> ttlNote(ctx, "pass", Catalog.PASSING));
-    router.put("/v1/agent/check/warn/*").handler(ctx -> ttlNote(ctx, "warn", Catalog.WARNING));
-    router.put("/v1/agent/check/fail/*").handler(ctx -> ttlNote(ctx, "fail", Catalog.CRITICAL));
-    router.put("/v1/agent/check/update/*").handler(this::ttlUpdate);
+    router.get("/v1/agent/services").handler(ctx -> json(ctx, agentServices()));
+    router.get("/v1/agent/self").handler(ctx -> json(ctx, agentSelf()));
     router.get("/v1/health/service/*").handler(this::healthService);
-    router.get("/v1/health/checks/*").handler(this::healthChecks);
     router.get("/v1/catalog/services").handler(this::catalogServices);
-    router.get("/v1/catalog/service/*").handler(this::catalogService);
-    router.get("/v1/catalog/datacenters").handler(ctx ->
-        json(ctx, new JsonArray().add(agent.node().datacenter())));
-    router.get("/v1/status/leader").handler(ctx -> json(ctx, agent.node().address() + ":8300"));
-    router.get("/v1/status/peers").handler(ctx ->
-        json(ctx, new JsonArray().add(agent.node().address() + ":8300")));
+    router.get("/v1/status/leader").handler(ctx -> json(ctx, "127.0.0.1:8300"));
+    router.put("/v1/session/create").handler(this::sessionCreate);
+    router.put("/v1/session/renew/*").handler(this::sessionRenew);
+    router.put("/v1/session/destroy/*").handler(this::sessionDestroy);
+    router.get("/v1/session/info/*").handler(ctx -> sessions(ctx, s -> s.id().equals(tail(ctx, "/v1/session/info/"))));
+    router.get("/v1/session/list").handler(ctx -> sessions(ctx, s -> true));
+    router.get("/v1/kv/*").handler(this::kvGet);
+    router.put("/v1/kv/*").handler(this::kvPut);
+    router.delete("/v1/kv/*").handler(this::kvDelete);
     router.route().last().handler(ctx -> text(ctx, 404, "404 page not found\n"));
     return router;
   }
 
-  // ---- gates ----
+  private ConsulState state() {
+    return agent.state();
+  }
+
+  // ---- faults ----
 
   private void faultGate(RoutingContext ctx) {
     ConsulFaults faults = agent.faults();
@@ -87,7 +92,7 @@ final class ConsulHttpApi {
       return;
     }
     if (faults.takeCut(path)) {
-      // BrokenConsul.BrokenHttpServer: promise 10000 bytes, send a few, hang up
+      // vertx-consul-client's BrokenConsul: promise 10000 bytes, send a few, hang up
       ctx.response().setStatusCode(200).putHeader(HttpHeaders.CONTENT_LENGTH, "10000")
           .putHeader(HttpHeaders.CONTENT_TYPE, "application/json").write("[{\"Node\":");
       ctx.request().connection().close();
@@ -96,128 +101,16 @@ final class ConsulHttpApi {
     long stallMs = faults.currentStall().toMillis();
     if (stallMs > 0) {
       ctx.vertx().setTimer(stallMs, t -> {
-        if (!ctx.response().closed()) {
-          ctx.next();
-        }
+        if (!ctx.response().closed()) ctx.next();
       });
       return;
     }
     ctx.next();
   }
 
-  private void aclGate(RoutingContext ctx) {
-    String required = agent.requiredToken();
-    if (required == null || ctx.request().path().startsWith("/v1/status/")) {
-      ctx.put("acl", Acl.ALLOWED);
-      ctx.next();
-      return;
-    }
-    String token = token(ctx);
-    if (token.isEmpty()) {
-      ctx.put("acl", Acl.ANONYMOUS);
-      ctx.next();
-    } else if (token.equals(required)) {
-      ctx.put("acl", Acl.ALLOWED);
-      ctx.next();
-    } else {
-      text(ctx, 403, "ACL not found");
-    }
-  }
-
-  private static String token(RoutingContext ctx) {
-    String header = ctx.request().getHeader("X-Consul-Token");
-    if (header != null && !header.isEmpty()) {
-      return header;
-    }
-    String auth = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
-    if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return auth.substring(7).trim();
-    }
-    String query = ctx.request().getParam("token");
-    return query == null ? "" : query;
-  }
-
-  private static boolean anonymous(RoutingContext ctx) {
-    return ctx.get("acl") == Acl.ANONYMOUS;
-  }
-
-  private static void denied(RoutingContext ctx, String permission, String resource) {
-    text(ctx, 403, "Permission denied: anonymous token lacks permission '" + permission + "' on \""
-        + resource + "\"" + ANONYMOUS_HINT);
-  }
-
-  // ---- agent endpoints ----
+  // ---- agent ----
 
   private void register(RoutingContext ctx) {
-    ServiceDefinition service;
-    try {
-      service = RegistrationParser.parse(ctx.body().buffer());
-    } catch (RegistrationParser.BadRequest e) {
-      text(ctx, 400, e.getMessage());
-      return;
-    }
-    if (anonymous(ctx)) {
-      denied(ctx, "service:write", service.name());
-      return;
-    }
-    String replace = ctx.request().getParam("replace-existing-checks");
-    agent.register(service, replace != null && (replace.isEmpty() || replace.equals("true")));
-    ctx.response().setStatusCode(200).end();
-  }
-
-  private void deregister(RoutingContext ctx) {
-    String id = tail(ctx, "/v1/agent/service/deregister/");
-    Instance existing = agent.catalog().instance(id);
-    if (existing == null) {
-      text(ctx, 404, "Unknown service ID \"" + id + "\". Ensure that the service ID is passed, not the service name.");
-      return;
-    }
-    if (anonymous(ctx)) {
-      denied(ctx, "service:write", existing.service().name());
-      return;
-    }
-    agent.deregister(id);
-    ctx.response().setStatusCode(200).end();
-  }
-
-  private void agentServices(RoutingContext ctx) {
-    JsonObject out = new JsonObject();
-    if (!anonymous(ctx)) {
-      for (Instance each : agent.catalog().instances()) {
-        out.put(each.service().id(), ConsulJson.agentService(each.service(), agent.node().datacenter()));
-      }
-    } else {
-      filtered(ctx);
-    }
-    json(ctx, out);
-  }
-
-  private void agentChecks(RoutingContext ctx) {
-    JsonObject out = new JsonObject();
-    if (!anonymous(ctx)) {
-      for (CheckState each : agent.catalog().checks()) {
-        out.put(each.checkId(), ConsulJson.check(each, agent.node().name()));
-      }
-    } else {
-      filtered(ctx);
-    }
-    json(ctx, out);
-  }
-
-  private void agentSelf(RoutingContext ctx) {
-    if (anonymous(ctx)) {
-      denied(ctx, "agent:read", agent.node().name());
-      return;
-    }
-    json(ctx, ConsulJson.agentSelf(agent.node(), agent.port()));
-  }
-
-  private void ttlNote(RoutingContext ctx, String verb, String status) {
-    String note = ctx.request().getParam("note");
-    ttl(ctx, tail(ctx, "/v1/agent/check/" + verb + "/"), status, note == null ? "" : note);
-  }
-
-  private void ttlUpdate(RoutingContext ctx) {
     JsonObject body;
     try {
       Buffer raw = ctx.body().buffer();
@@ -226,312 +119,441 @@ final class ConsulHttpApi {
       text(ctx, 400, "Request decode failed: " + e.getMessage());
       return;
     }
-    String status = body.getString("Status", "");
-    if (!Set.of(Catalog.PASSING, Catalog.WARNING, Catalog.CRITICAL).contains(status)) {
-      text(ctx, 400, "Invalid check status: '" + status + "'");
+    String name = str(body, "Name");
+    if (name.isEmpty()) {
+      text(ctx, 400, "Missing service name");
       return;
     }
-    ttl(ctx, tail(ctx, "/v1/agent/check/update/"), status, body.getString("Output", ""));
+    String id = str(body, "ID").isEmpty() ? name : str(body, "ID");
+    List<String> tags = new ArrayList<>();
+    JsonArray rawTags = (JsonArray) get(body, "Tags");
+    if (rawTags != null) rawTags.forEach(t -> tags.add(String.valueOf(t)));
+    Map<String, String> meta = new TreeMap<>();
+    JsonObject rawMeta = (JsonObject) get(body, "Meta");
+    if (rawMeta != null) rawMeta.forEach(e -> meta.put(e.getKey(), String.valueOf(e.getValue())));
+    Object port = get(body, "Port");
+    List<JsonObject> checkJson = new ArrayList<>();
+    if (get(body, "Check") instanceof JsonObject c && !c.isEmpty()) checkJson.add(c);
+    if (get(body, "Checks") instanceof JsonArray many) many.forEach(c -> checkJson.add((JsonObject) c));
+    List<CheckDef> checks = new ArrayList<>();
+    try {
+      addChecks(id, name, checkJson, checks);
+    } catch (IllegalArgumentException e) {
+      text(ctx, 400, e.getMessage());
+      return;
+    }
+    agent.register(new Service(id, name, List.copyOf(tags), str(body, "Address"),
+        port == null ? 0 : ((Number) port).intValue(), Map.copyOf(meta), 0, 0), checks);
+    ctx.response().setStatusCode(200).end();
   }
 
-  private void ttl(RoutingContext ctx, String checkId, String status, String output) {
-    CheckState check = agent.catalog().check(checkId);
-    if (check == null) {
-      text(ctx, 404, "Unknown check ID \"" + checkId + "\". Ensure that the check ID is passed, not the check name.");
-      return;
+  /** Consul's check defaults and floors; throws with the 400 text. */
+  private void addChecks(String id, String name, List<JsonObject> checkJson, List<CheckDef> checks) {
+    for (int i = 0; i < checkJson.size(); i++) {
+      JsonObject c = checkJson.get(i);
+      if (str(c, "HTTP").isEmpty()) {
+        throw new IllegalArgumentException(
+            "ConsulTestServer runs HTTP checks only (the kind pushring registers): " + c.encode());
+      }
+      Duration interval = duration(get(c, "Interval"));
+      if (interval.isZero()) {
+        throw new IllegalArgumentException("Invalid check: Interval must be > 0 for Script, HTTP, or TCP checks");
+      }
+      Duration timeout = duration(get(c, "Timeout"));
+      Duration reapAfter = duration(get(c, "DeregisterCriticalServiceAfter"));
+      ConsulTestServer.Options opts = agent.options();
+      String checkId = !str(c, "CheckID").isEmpty() ? str(c, "CheckID") : !str(c, "ID").isEmpty() ? str(c, "ID")
+          : "service:" + id + (checkJson.size() > 1 ? ":" + (i + 1) : "");
+      checks.add(new CheckDef(checkId, str(c, "Name").isEmpty() ? "Service '" + name + "' check" : str(c, "Name"),
+          str(c, "HTTP"), str(c, "Method").isEmpty() ? "GET" : str(c, "Method").toUpperCase(Locale.ROOT),
+          max(interval, opts.minCheckInterval()), timeout.isZero() ? Duration.ofSeconds(10) : timeout,
+          reapAfter.isZero() ? Duration.ZERO : max(reapAfter, opts.minDeregisterAfter()),
+          str(c, "Status").isEmpty() ? ConsulState.CRITICAL : str(c, "Status")));
     }
-    if (anonymous(ctx)) {
-      denied(ctx, "service:write", check.serviceName());
-      return;
-    }
-    if (!agent.ttlUpdate(checkId, status, output)) {
-      text(ctx, 500, "CheckID \"" + checkId + "\" does not have associated TTL");
+  }
+
+  private void deregister(RoutingContext ctx) {
+    String id = tail(ctx, "/v1/agent/service/deregister/");
+    if (!agent.deregister(id)) {
+      text(ctx, 404, "Unknown service ID \"" + id + "\". Ensure that the service ID is passed, not the service name.");
       return;
     }
     ctx.response().setStatusCode(200).end();
   }
 
-  // ---- health and catalog (blocking) ----
+  private JsonObject agentServices() {
+    JsonObject out = new JsonObject();
+    for (Service s : state().services()) {
+      out.put(s.id(), new JsonObject().put("ID", s.id()).put("Service", s.name()).put("Tags", new JsonArray(s.tags()))
+          .put("Meta", new JsonObject(Map.copyOf(s.meta()))).put("Port", s.port()).put("Address", s.address())
+          .put("Weights", weights()).put("EnableTagOverride", false));
+    }
+    return out;
+  }
+
+  /** Prometheus's Consul SD reads Config.Datacenter; the rest is for humans. */
+  private JsonObject agentSelf() {
+    return new JsonObject()
+        .put("Config", new JsonObject().put("Datacenter", ConsulTestServer.DATACENTER)
+            .put("NodeName", ConsulTestServer.NODE_NAME).put("Server", true).put("Version", ConsulTestServer.VERSION))
+        .put("Member", new JsonObject().put("Name", ConsulTestServer.NODE_NAME).put("Addr", "127.0.0.1")
+            .put("Port", 8301).put("Status", 1));
+  }
+
+  // ---- health and catalog ----
 
   private void healthService(RoutingContext ctx) {
     String name = tail(ctx, "/v1/health/service/");
-    Boolean passing = bool(ctx.request().getParam("passing"));
-    if (passing == null) {
-      text(ctx, 400, "Invalid value for ?passing");
-      return;
-    }
-    List<String> tags = ctx.queryParam("tag");
-    List<String> nodeMeta = ctx.queryParam("node-meta");
-    blocking(ctx, () -> agent.catalog().serviceIndex(name), () -> {
+    String passingParam = ctx.request().getParam("passing");
+    boolean passing = passingParam != null && TRUE.contains(passingParam.toLowerCase(Locale.ROOT));
+    blocking(ctx, ("service:" + name)::equals, () -> state().serviceIndex(name), () -> {
       JsonArray out = new JsonArray();
-      if (anonymous(ctx) || !nodeMetaMatches(nodeMeta)) {
-        if (anonymous(ctx)) {
-          filtered(ctx);
-        }
-        return out;
-      }
-      for (Instance each : instances(name)) {
-        if (!each.service().tags().containsAll(tags)) {
-          continue;
-        }
-        JsonArray checks = new JsonArray().add(ConsulJson.serfHealth(agent.node()));
+      for (Service s : state().instancesOf(name)) {
+        JsonArray checks = new JsonArray().add(serfHealth());
         boolean allPassing = true;
-        for (CheckState check : agent.catalog().checksOf(each.service().id())) {
-          checks.add(ConsulJson.check(check, agent.node().name()));
-          allPassing &= Catalog.PASSING.equals(check.status());
+        for (Check c : state().checksOf(s.id())) {
+          checks.add(check(c, s));
+          allPassing &= ConsulState.PASSING.equals(c.status());
         }
-        if (passing && !allPassing) {
-          continue; // Consul's ?passing: every check, warning included, must be passing
-        }
-        out.add(new JsonObject()
-            .put("Node", ConsulJson.node(agent.node(), 1))
-            .put("Service", ConsulJson.service(each))
-            .put("Checks", checks));
-      }
-      return out;
-    });
-  }
-
-  private void healthChecks(RoutingContext ctx) {
-    String name = tail(ctx, "/v1/health/checks/");
-    blocking(ctx, () -> agent.catalog().serviceIndex(name), () -> {
-      JsonArray out = new JsonArray();
-      if (anonymous(ctx)) {
-        filtered(ctx);
-        return out;
-      }
-      for (CheckState check : agent.catalog().checks()) {
-        if (check.serviceName().equals(name)) {
-          out.add(ConsulJson.check(check, agent.node().name()));
-        }
+        if (passing && !allPassing) continue; // ?passing: every check, warning included, must pass
+        out.add(new JsonObject().put("Node", node()).put("Service", service(s)).put("Checks", checks));
       }
       return out;
     });
   }
 
   private void catalogServices(RoutingContext ctx) {
-    List<String> nodeMeta = ctx.queryParam("node-meta");
-    blocking(ctx, () -> agent.catalog().servicesIndex(), () -> {
-      JsonObject out = new JsonObject();
-      if (anonymous(ctx)) {
-        filtered(ctx);
-        return out;
-      }
-      if (!nodeMetaMatches(nodeMeta)) {
-        return out;
-      }
-      out.put(ConsulJson.CONSUL_SERVICE, new JsonArray());
-      for (Map.Entry<String, Set<String>> e : agent.catalog().serviceTags().entrySet()) {
-        out.put(e.getKey(), new JsonArray(new ArrayList<>(e.getValue())));
-      }
+    blocking(ctx, topic -> topic.startsWith("service:"), () -> state().servicesIndex(), () -> {
+      JsonObject out = new JsonObject().put("consul", new JsonArray());
+      state().serviceTags().forEach((name, tags) -> out.put(name, new JsonArray(new ArrayList<>(tags))));
       return out;
     });
   }
 
-  private void catalogService(RoutingContext ctx) {
-    String name = tail(ctx, "/v1/catalog/service/");
-    List<String> tags = ctx.queryParam("tag");
-    blocking(ctx, () -> agent.catalog().serviceIndex(name), () -> {
-      JsonArray out = new JsonArray();
-      if (anonymous(ctx)) {
-        filtered(ctx);
-        return out;
+  // ---- sessions ----
+
+  private void sessionCreate(RoutingContext ctx) {
+    JsonObject body;
+    try {
+      Buffer raw = ctx.body().buffer();
+      body = raw == null || raw.length() == 0 ? new JsonObject() : new JsonObject(raw);
+    } catch (RuntimeException e) {
+      text(ctx, 400, "Request decode failed: " + e.getMessage());
+      return;
+    }
+    Duration lockDelay = Duration.ofSeconds(15);
+    Object rawDelay = get(body, "LockDelay");
+    try {
+      if (rawDelay instanceof Number n) {
+        // Consul's FixupLockDelay: a small number means seconds, a large one nanoseconds
+        lockDelay = n.longValue() < 1000 ? Duration.ofSeconds(n.longValue()) : Duration.ofNanos(n.longValue());
+      } else if (rawDelay instanceof String s) {
+        lockDelay = GoDuration.parse(s);
       }
-      for (Instance each : instances(name)) {
-        if (each.service().tags().containsAll(tags)) {
-          out.add(ConsulJson.catalogEntry(agent.node(), each));
+    } catch (IllegalArgumentException e) {
+      text(ctx, 400, "Request decode failed: " + e.getMessage());
+      return;
+    }
+    if (lockDelay.compareTo(MAX_LOCK_DELAY) > 0) lockDelay = MAX_LOCK_DELAY;
+    String behavior = str(body, "Behavior").isEmpty() ? "release" : str(body, "Behavior");
+    String ttl = str(body, "TTL");
+    List<String> checks = new ArrayList<>();
+    if (get(body, "Checks") instanceof JsonArray given) given.forEach(c -> checks.add(String.valueOf(c)));
+    else checks.add(ConsulState.SERF_HEALTH);
+    String node = get(body, "Node") == null ? state().nodeName() : str(body, "Node");
+    try {
+      if (!behavior.equals("release") && !behavior.equals("delete")) {
+        throw new RpcError("Invalid Behavior setting '" + behavior + "'");
+      }
+      if (!ttl.isEmpty()) {
+        Duration d;
+        try {
+          d = GoDuration.parse(ttl);
+        } catch (IllegalArgumentException e) {
+          throw new RpcError("Session TTL '" + ttl + "' invalid: " + e.getMessage());
+        }
+        Duration min = agent.options().sessionTtlMin();
+        if (!d.isZero() && (d.compareTo(min) < 0 || d.compareTo(SESSION_TTL_MAX) > 0)) {
+          throw new RpcError("Invalid Session TTL '" + d.toNanos() + "', must be between [" + GoDuration.format(min)
+              + "=" + GoDuration.format(SESSION_TTL_MAX) + "]");
         }
       }
+      Session s = state().createSession(str(body, "Name"), node, checks, lockDelay, behavior, ttl);
+      agent.armSessionTimer(s);
+      json(ctx, new JsonObject().put("ID", s.id()));
+    } catch (RpcError e) {
+      text(ctx, 500, e.getMessage());
+    }
+  }
+
+  private void sessionRenew(RoutingContext ctx) {
+    String id = tail(ctx, "/v1/session/renew/");
+    Session s = state().session(id);
+    if (s == null) {
+      text(ctx, 404, "Session id '" + id + "' not found");
+      return;
+    }
+    agent.armSessionTimer(s);
+    json(ctx, new JsonArray().add(session(s)));
+  }
+
+  private void sessionDestroy(RoutingContext ctx) {
+    state().destroySession(tail(ctx, "/v1/session/destroy/"));
+    json(ctx, true);
+  }
+
+  private void sessions(RoutingContext ctx, Predicate<Session> which) {
+    blocking(ctx, "session"::equals, () -> state().sessionsIndex(), () -> {
+      JsonArray out = new JsonArray();
+      state().sessions().stream().filter(which).forEach(s -> out.add(session(s)));
       return out;
     });
   }
 
-  /** The registered instances of {@code name}, plus the server's own "consul" service. */
-  private List<Instance> instances(String name) {
-    if (ConsulJson.CONSUL_SERVICE.equals(name)) {
-      return List.of(new Instance(new ServiceDefinition(ConsulJson.CONSUL_SERVICE, ConsulJson.CONSUL_SERVICE,
-          List.of(), "", 8300, Map.of(), 1, 1, false, List.of()), 1, 1));
-    }
-    return agent.catalog().instancesOf(name);
+  // ---- KV ----
+
+  private void kvGet(RoutingContext ctx) {
+    String key = tail(ctx, "/v1/kv/");
+    boolean recurse = ctx.request().params().contains("recurse");
+    boolean raw = ctx.request().params().contains("raw");
+    Predicate<String> topic = recurse ? t -> t.startsWith("kv:" + key) : ("kv:" + key)::equals;
+    LongSupplier index = recurse ? () -> state().prefixIndex(key) : () -> state().keyIndex(key);
+    blocking(ctx, topic, index, () -> {
+      List<Entry> found = recurse ? state().entries(key)
+          : state().entry(key) == null ? List.of() : List.of(state().entry(key));
+      if (found.isEmpty()) return null;
+      if (raw) return Buffer.buffer(found.get(0).value());
+      JsonArray out = new JsonArray();
+      found.forEach(e -> out.add(entry(e)));
+      return out;
+    });
   }
 
-  private boolean nodeMetaMatches(List<String> filters) {
-    for (String filter : filters) {
-      // the only node meta of the test node is consul-network-segment = ""
-      if (!filter.equals("consul-network-segment:") && !filter.equals("consul-network-segment")) {
-        return false;
-      }
+  private void kvPut(RoutingContext ctx) {
+    String key = tail(ctx, "/v1/kv/");
+    if (key.isEmpty()) {
+      text(ctx, 400, "Missing key name");
+      return;
     }
-    return true;
+    Buffer body = ctx.body().buffer();
+    byte[] value = body == null || body.length() == 0 ? null : body.getBytes();
+    if (value != null && value.length > KV_MAX_VALUE) {
+      text(ctx, 413, "Value exceeds " + KV_MAX_VALUE + " byte limit");
+      return;
+    }
+    try {
+      long flags = ctx.request().getParam("flags") == null ? 0 : Long.parseUnsignedLong(ctx.request().getParam("flags"));
+      String acquire = ctx.request().getParam("acquire");
+      String release = ctx.request().getParam("release");
+      String cas = ctx.request().getParam("cas");
+      boolean ok = acquire != null ? state().acquire(key, value, flags, acquire)
+          : release != null ? state().release(key, value, flags, release)
+          : state().put(key, value, flags, cas == null ? null : Long.parseUnsignedLong(cas));
+      json(ctx, ok);
+    } catch (NumberFormatException e) {
+      text(ctx, 400, "Invalid number: " + e.getMessage());
+    } catch (RpcError e) {
+      text(ctx, 500, e.getMessage());
+    }
   }
 
-  private void blocking(RoutingContext ctx, LongSupplier index, Supplier<Object> render) {
+  private void kvDelete(RoutingContext ctx) {
+    String key = tail(ctx, "/v1/kv/");
+    String cas = ctx.request().getParam("cas");
+    json(ctx, state().delete(key, ctx.request().params().contains("recurse"),
+        cas == null ? null : Long.parseUnsignedLong(cas)));
+  }
+
+  // ---- blocking queries ----
+
+  /**
+   * Answers {@code render}'s result (null: 404 with the index, as Consul answers a missing key) at
+   * once, or once {@code index} exceeds the requested one after a write on a matching topic.
+   */
+  private void blocking(RoutingContext ctx, Predicate<String> topic, LongSupplier index, Supplier<Object> render) {
     String dc = ctx.request().getParam("dc");
-    if (dc != null && !dc.isEmpty() && !dc.equals(agent.node().datacenter())) {
+    if (dc != null && !dc.isEmpty() && !dc.equals(ConsulTestServer.DATACENTER)) {
       text(ctx, 500, "No path to datacenter");
       return;
     }
     Duration wait = agent.options().defaultWait();
     String waitParam = ctx.request().getParam("wait");
-    if (waitParam != null && !waitParam.isEmpty()) {
-      try {
-        wait = GoDuration.parse(waitParam);
-      } catch (IllegalArgumentException e) {
-        text(ctx, 400, "Invalid wait time");
-        return;
-      }
-    }
     long minIndex = 0;
-    String indexParam = ctx.request().getParam("index");
-    if (indexParam != null && !indexParam.isEmpty()) {
-      try {
-        minIndex = Long.parseUnsignedLong(indexParam);
-      } catch (NumberFormatException e) {
-        text(ctx, 400, "Invalid index");
-        return;
-      }
+    try {
+      if (waitParam != null && !waitParam.isEmpty()) wait = GoDuration.parse(waitParam);
+    } catch (IllegalArgumentException e) {
+      text(ctx, 400, "Invalid wait time");
+      return;
+    }
+    try {
+      String indexParam = ctx.request().getParam("index");
+      if (indexParam != null && !indexParam.isEmpty()) minIndex = Long.parseUnsignedLong(indexParam);
+    } catch (NumberFormatException e) {
+      text(ctx, 400, "Invalid index");
+      return;
     }
     Runnable respond = () -> {
       Object body = render.get();
-      indexHeaders(ctx.response(), index.getAsLong());
-      json(ctx, body);
+      ctx.response().putHeader("X-Consul-Index", Long.toUnsignedString(index.getAsLong()))
+          .putHeader("X-Consul-KnownLeader", "true").putHeader("X-Consul-LastContact", "0");
+      if (body == null) {
+        ctx.response().setStatusCode(404).end();
+      } else if (body instanceof Buffer raw) {
+        ctx.response().setStatusCode(200).end(raw);
+      } else {
+        json(ctx, body);
+      }
     };
     if (minIndex == 0 || Long.compareUnsigned(index.getAsLong(), minIndex) > 0) {
       respond.run();
       return;
     }
-    new BlockedQuery(ctx, agent.catalog(), index, minIndex, respond).park(queryTimeout(wait));
+    if (wait.isZero() || wait.isNegative()) wait = agent.options().defaultWait();
+    if (wait.compareTo(MAX_WAIT) > 0) wait = MAX_WAIT;
+    long ms = Math.max(1, wait.toMillis());
+    long jitter = ms / 16 > 0 ? ThreadLocalRandom.current().nextLong(ms / 16) : 0;
+    new BlockedQuery(ctx, state(), topic, index, minIndex, respond).park(ms + jitter);
   }
 
-  /** Consul's RPCQueryTimeout: default when <= 0, capped at 10m, plus up to 1/16 of jitter. */
-  private long queryTimeout(Duration wait) {
-    Duration d = wait.isZero() || wait.isNegative() ? agent.options().defaultWait() : wait;
-    if (d.compareTo(MAX_WAIT) > 0) {
-      d = MAX_WAIT;
-    }
-    long ms = Math.max(1, d.toMillis());
-    long jitterBound = agent.options().jitter() ? ms / 16 : 0;
-    return ms + (jitterBound > 0 ? ThreadLocalRandom.current().nextLong(jitterBound) : 0);
-  }
-
-  /** One parked blocking query: released by a higher index, an index reset, the timeout or a close. */
+  /** One parked query: released by a matching write that raises its index, an index reset, the timeout or a close. */
   private static final class BlockedQuery {
     private final RoutingContext ctx;
-    private final Catalog catalog;
+    private final ConsulState state;
+    private final Predicate<String> topic;
     private final LongSupplier index;
     private final long minIndex;
     private final Runnable respond;
-    private final Runnable onChange = this::onChange;
+    private final Consumer<String> onWrite = this::onWrite;
     private final Runnable onAbandon = this::finish;
     private long timer = -1;
     private boolean done;
 
-    BlockedQuery(RoutingContext ctx, Catalog catalog, LongSupplier index, long minIndex, Runnable respond) {
+    BlockedQuery(RoutingContext ctx, ConsulState state, Predicate<String> topic, LongSupplier index, long minIndex,
+        Runnable respond) {
       this.ctx = ctx;
-      this.catalog = catalog;
+      this.state = state;
+      this.topic = topic;
       this.index = index;
       this.minIndex = minIndex;
       this.respond = respond;
     }
 
     void park(long timeoutMs) {
-      catalog.addListener(onChange);
-      catalog.addAbandonListener(onAbandon);
+      state.addListener(onWrite);
+      state.addAbandonListener(onAbandon);
       timer = ctx.vertx().setTimer(timeoutMs, t -> finish());
       ctx.response().closeHandler(v -> release());
     }
 
-    private void onChange() {
-      if (Long.compareUnsigned(index.getAsLong(), minIndex) > 0) {
-        finish();
-      }
+    private void onWrite(String written) {
+      if (topic.test(written) && Long.compareUnsigned(index.getAsLong(), minIndex) > 0) finish();
     }
 
     private void finish() {
-      if (release() && !ctx.response().closed()) {
-        respond.run();
-      }
+      if (release() && !ctx.response().closed()) respond.run();
     }
 
     private boolean release() {
-      if (done) {
-        return false;
-      }
+      if (done) return false;
       done = true;
-      catalog.removeListener(onChange);
-      catalog.removeAbandonListener(onAbandon);
+      state.removeListener(onWrite);
+      state.removeAbandonListener(onAbandon);
       ctx.vertx().cancelTimer(timer);
       return true;
     }
   }
 
-  // ---- responses ----
+  // ---- JSON shapes (Consul 1.4's field names; vertx-consul-client and Go's api package read them) ----
 
-  private static void indexHeaders(HttpServerResponse response, long index) {
-    response.putHeader("X-Consul-Index", Long.toUnsignedString(index))
-        .putHeader("X-Consul-KnownLeader", "true")
-        .putHeader("X-Consul-LastContact", "0")
-        .putHeader("X-Consul-Effective-Consistency", "leader")
-        .putHeader("X-Consul-Query-Backend", "blocking-query");
+  private static JsonObject node() {
+    return new JsonObject().put("ID", ConsulTestServer.NODE_ID).put("Node", ConsulTestServer.NODE_NAME)
+        .put("Address", "127.0.0.1").put("Datacenter", ConsulTestServer.DATACENTER)
+        .put("TaggedAddresses", new JsonObject().put("lan", "127.0.0.1").put("wan", "127.0.0.1"))
+        .put("Meta", new JsonObject().put("consul-network-segment", "")).put("CreateIndex", 1).put("ModifyIndex", 1);
   }
 
-  private static void filtered(RoutingContext ctx) {
-    ctx.response().putHeader("X-Consul-Results-Filtered-By-ACLs", "true");
+  private static JsonObject service(Service s) {
+    return new JsonObject().put("ID", s.id()).put("Service", s.name()).put("Tags", new JsonArray(s.tags()))
+        .put("Address", s.address()).put("Meta", new JsonObject(Map.copyOf(s.meta()))).put("Port", s.port())
+        .put("Weights", weights()).put("EnableTagOverride", false)
+        .put("CreateIndex", s.createIndex()).put("ModifyIndex", s.modifyIndex());
   }
+
+  private static JsonObject check(Check c, Service s) {
+    return new JsonObject().put("Node", ConsulTestServer.NODE_NAME).put("CheckID", c.def().id())
+        .put("Name", c.def().name()).put("Status", c.status()).put("Notes", "").put("Output", c.output())
+        .put("ServiceID", s.id()).put("ServiceName", s.name()).put("ServiceTags", new JsonArray(s.tags()))
+        .put("Definition", new JsonObject()).put("CreateIndex", c.createIndex()).put("ModifyIndex", c.modifyIndex());
+  }
+
+  /** The node check every health entry carries; always passing on a single node. */
+  private static JsonObject serfHealth() {
+    return new JsonObject().put("Node", ConsulTestServer.NODE_NAME).put("CheckID", ConsulState.SERF_HEALTH)
+        .put("Name", "Serf Health Status").put("Status", ConsulState.PASSING).put("Notes", "")
+        .put("Output", "Agent alive and reachable").put("ServiceID", "").put("ServiceName", "")
+        .put("ServiceTags", new JsonArray()).put("Definition", new JsonObject())
+        .put("CreateIndex", 1).put("ModifyIndex", 1);
+  }
+
+  private static JsonObject session(Session s) {
+    return new JsonObject().put("ID", s.id()).put("Name", s.name()).put("Node", s.node())
+        .put("Checks", new JsonArray(s.checks())).put("LockDelay", s.lockDelay().toNanos())
+        .put("Behavior", s.behavior()).put("TTL", s.ttl())
+        .put("CreateIndex", s.createIndex()).put("ModifyIndex", s.modifyIndex());
+  }
+
+  private static JsonObject entry(Entry e) {
+    JsonObject out = new JsonObject().put("LockIndex", e.lockIndex()).put("Key", e.key()).put("Flags", e.flags())
+        .put("Value", e.value() == null ? null : Base64.getEncoder().encodeToString(e.value()));
+    if (e.session() != null) out.put("Session", e.session());
+    return out.put("CreateIndex", e.createIndex()).put("ModifyIndex", e.modifyIndex());
+  }
+
+  private static JsonObject weights() {
+    return new JsonObject().put("Passing", 1).put("Warning", 1);
+  }
+
+  // ---- small helpers ----
 
   private static void json(RoutingContext ctx, Object body) {
-    String encoded;
-    boolean pretty = ctx.request().params().contains("pretty");
-    if (body instanceof JsonObject o) {
-      encoded = pretty ? o.encodePrettily() + "\n" : o.encode();
-    } else if (body instanceof JsonArray a) {
-      encoded = pretty ? a.encodePrettily() + "\n" : a.encode();
-    } else {
-      encoded = "\"" + body + "\"";
-    }
-    ctx.response().setStatusCode(200)
-        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .putHeader("Vary", "Accept-Encoding")
-        .end(encoded);
+    String encoded = body instanceof JsonObject o ? o.encode() : body instanceof JsonArray a ? a.encode()
+        : body instanceof String s ? "\"" + s + "\"" : String.valueOf(body);
+    // Go's json.Encoder ends every document with a newline
+    ctx.response().setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(encoded + "\n");
   }
 
   private static void text(RoutingContext ctx, int status, String body) {
-    if (ctx.response().ended() || ctx.response().closed()) {
-      return;
-    }
-    ctx.response().setStatusCode(status)
-        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
-        .end(body);
+    if (ctx.response().ended() || ctx.response().closed()) return;
+    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8").end(body);
   }
 
-  /** Consul parses bools with Go's strconv.ParseBool; a bare {@code ?passing} is true. */
-  private static Boolean bool(String value) {
-    if (value == null) {
-      return false;
+  /** A field by name, case-insensitively (Go's JSON decoding); JSON null counts as absent. */
+  private static Object get(JsonObject json, String name) {
+    for (String field : json.fieldNames()) {
+      if (field.equalsIgnoreCase(name)) return json.getValue(field);
     }
-    String v = value.toLowerCase(Locale.ROOT);
-    return TRUE.contains(v) ? Boolean.TRUE : FALSE.contains(v) ? Boolean.FALSE : null;
+    return null;
   }
 
-  /** The rest of the raw path after {@code prefix}, percent-decoded as Go does ('+' stays '+'). */
+  private static String str(JsonObject json, String name) {
+    Object v = get(json, name);
+    return v == null ? "" : String.valueOf(v);
+  }
+
+  /** A Go duration string ("10s") or a number of nanoseconds; absent is zero. */
+  private static Duration duration(Object value) {
+    if (value instanceof Number n) return Duration.ofNanos(n.longValue());
+    return value == null || String.valueOf(value).isEmpty() ? Duration.ZERO : GoDuration.parse(String.valueOf(value));
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
+  }
+
+  /** The rest of the path after {@code prefix}, percent-decoded as Go does ('+' stays '+'). */
   private static String tail(RoutingContext ctx, String prefix) {
     String path = ctx.request().path();
     String raw = path.length() > prefix.length() ? path.substring(prefix.length()) : "";
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (int i = 0; i < raw.length(); i++) {
-      char c = raw.charAt(i);
-      if (c == '%' && i + 2 < raw.length()) {
-        int hi = Character.digit(raw.charAt(i + 1), 16);
-        int lo = Character.digit(raw.charAt(i + 2), 16);
-        if (hi >= 0 && lo >= 0) {
-          out.write(hi * 16 + lo);
-          i += 2;
-          continue;
-        }
-      }
-      byte[] bytes = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
-      out.write(bytes, 0, bytes.length);
-    }
-    return out.toString(StandardCharsets.UTF_8);
+    return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 }

@@ -14,174 +14,83 @@ import java.util.function.Supplier;
 
 /**
  * A TEST DOUBLE of a single-node Consul agent (server mode, datacenter "dc1"), serving over real HTTP
- * the subset of the Consul API that pushring (through io.vertx:vertx-consul-client) and Prometheus
- * {@code consul_sd_configs} (through Consul's Go api package) use. It is not Consul and must never be
- * mistaken for one; it exists because this machine has neither a consul binary nor Docker.
+ * only what pushring, its reconciler and Prometheus's Consul SD call. It is not Consul: the suite runs
+ * against a real agent whenever one is found ({@link ConsulFixture}); this double exists for machines
+ * without one and for fault injection ({@link ConsulFaults}), which a real agent cannot do.
  *
- * <p><b>Implemented</b> (wire formats checked against Consul's api-docs and agent source, and against
- * vertx-consul-client's parsers):
+ * <p><b>Implemented</b>, checked against Consul 1.4.0 by {@code ConsulContractTest} (the same tests
+ * run against both):
  *
  * <ul>
- *   <li>{@code PUT /v1/agent/service/register} (ID defaults to Name; re-registration replaces the
- *       instance and keeps the status of checks with the same CheckID; {@code
- *       ?replace-existing-checks}; Consul's 400 messages); {@code PUT
- *       /v1/agent/service/deregister/<id>} (404 "Unknown service ID ..." when unknown); {@code GET
- *       /v1/agent/services}, {@code /v1/agent/checks}, {@code /v1/agent/self}; TTL updates {@code
- *       PUT /v1/agent/check/pass|warn|fail|update/<id>};
- *   <li>{@code GET /v1/health/service/<name>} ({@code passing}, {@code tag} (repeatable), {@code
- *       node-meta}, {@code dc}, {@code index}, {@code wait}), {@code /v1/health/checks/<name>},
- *       {@code /v1/catalog/services}, {@code /v1/catalog/service/<name>}, {@code
- *       /v1/catalog/datacenters}, {@code /v1/status/leader}, {@code /v1/status/peers};
- *   <li>blocking queries per {@code features/blocking.mdx} and {@code blockingquery.Query}: hold
- *       while the index is {@code <=} the requested one; wait default 5m, max 10m, plus up to wait/16
- *       jitter; an index reset releases every blocked query; indexes are never 0;
- *   <li>HTTP, TCP and TTL checks executed for real ({@link CheckRunner}); initial status critical
- *       unless {@code Status} is given; a status change bumps the index and wakes blocked queries;
- *   <li>DeregisterCriticalServiceAfter, with Consul's 1 minute minimum by default;
- *   <li>one optional ACL token ({@link #requireToken(String)}): with it set, an unknown token gets 403
- *       "ACL not found", a missing one is the anonymous token under default-deny (writes and
- *       agent/self get 403 "Permission denied: anonymous token lacks permission ...", list reads
- *       answer 200 with empty results and {@code X-Consul-Results-Filtered-By-ACLs: true}, as Consul
- *       does).
+ *   <li>{@code PUT /v1/agent/service/register} (HTTP checks only: interval, timeout, method,
+ *       DeregisterCriticalServiceAfter; a check keeps its status across re-registration), {@code PUT
+ *       /v1/agent/service/deregister/<id>}, {@code GET /v1/agent/services}, {@code /v1/agent/self};
+ *   <li>{@code GET /v1/health/service/<name>} ({@code passing}, {@code dc}), {@code
+ *       /v1/catalog/services}, {@code /v1/status/leader};
+ *   <li>sessions: {@code PUT /v1/session/create} (Name, Node, Checks, LockDelay, Behavior, TTL with
+ *       Consul's bounds and messages), {@code renew}, {@code destroy}, {@code GET info}, {@code list};
+ *       a session is invalidated on destroy, TTL x 2 after its last renew, or when one of its checks
+ *       goes critical or away; its keys are then released (or deleted) and blocked for its lock-delay;
+ *   <li>KV: {@code GET} (one key, {@code recurse}, {@code raw}; 404 for a missing key), {@code PUT}
+ *       ({@code acquire}, {@code release}, {@code cas}, {@code flags}), {@code DELETE} ({@code
+ *       recurse}, {@code cas});
+ *   <li>blocking queries on all reads ({@code index}, {@code wait}: default 5m, max 10m, up to
+ *       wait/16 jitter), woken only by writes to what they read; indexes are never 0.
  * </ul>
  *
- * <p><b>Where it differs from real Consul</b>: no raft, no gossip, no anti-entropy delay (the agent
- * and the catalog are the same state, updated synchronously); one node, one datacenter; the
- * critical-service reaper runs every {@link Options#reapPeriod()} (default 1 s) instead of Consul's
- * 30 s, so deregistration comes sooner after the timeout than with Consul; {@code filter}, {@code
- * near}, {@code stale}/{@code consistent}, {@code cached} and namespaces are accepted and ignored (no
- * filtering); only HTTP, TCP and TTL checks (others are rejected with 400); check output changes
- * without a status change are stored but do not bump the index (Consul defers them by {@code
- * check_update_interval}); no ACL system beyond one token; no KV, sessions, events, Connect. Test-only
- * accelerations, all off by default: {@link Options#withMinDeregisterAfter(Duration)} (Consul: 1m)
- * and {@link Options#withMinCheckInterval(Duration)} (Consul: 1s).
+ * <p><b>Differs from Consul</b> (README "Tests" lists what the contract test found): one node, no raft
+ * or gossip (writes are visible at once); the critical-service reaper runs every {@link
+ * Options#reapPeriod()} (1 s, Consul 30 s); deregistering an unknown service answers 404 as Consul
+ * 1.11+ does (1.4.0 answers 200); no ACLs, no TTL/TCP/script checks, no KV {@code keys}/{@code
+ * separator}, no transactions, events, prepared queries or Connect.
  *
  * <p>It runs on its own Vert.x instance, so a test's Vert.x can be closed independently; {@link
- * #stop()} and {@link #restart()} close and reopen the listener on the same port keeping every
- * registration and check status (checks and the reaper pause meanwhile).
+ * #stop()} and {@link #restart()} close and reopen the listener on the same port keeping all state.
  */
 public final class ConsulTestServer implements AutoCloseable {
   /** What {@code /v1/agent/self} reports as Config.Version. */
-  public static final String VERSION = "1.20.0-pushring-test-double";
+  public static final String VERSION = "1.4.0-pushring-test-double";
+  public static final String DATACENTER = "dc1";
+  public static final String NODE_NAME = "pushring-test-consul";
+  static final String NODE_ID = "5f0c4c3e-6c2a-4c6e-9d1e-000000000001";
 
   /** Immutable settings; start from {@link #defaults()}. */
-  public static final class Options {
-    public static final String DEFAULT_HOST = "127.0.0.1";
-    public static final String DEFAULT_DATACENTER = "dc1";
-    public static final String DEFAULT_NODE_NAME = "pushring-test-consul";
-    public static final Duration DEFAULT_WAIT = Duration.ofMinutes(5);
-    /** Consul's {@code check_deregister_interval_min}. */
-    public static final Duration DEFAULT_MIN_DEREGISTER_AFTER = Duration.ofMinutes(1);
-    /** Consul's {@code checks.MinInterval}. */
-    public static final Duration DEFAULT_MIN_CHECK_INTERVAL = Duration.ofSeconds(1);
-    /** Consul reaps every 30 s; a second here keeps tests short (documented difference). */
-    public static final Duration DEFAULT_REAP_PERIOD = Duration.ofSeconds(1);
-
-    private final String host;
-    private final int port;
-    private final String datacenter;
-    private final String nodeName;
-    private final String nodeAddress;
-    private final Duration defaultWait;
-    private final boolean jitter;
-    private final Duration minDeregisterAfter;
-    private final Duration minCheckInterval;
-    private final Duration reapPeriod;
-    private final boolean staggerFirstCheck;
-    private final long initialIndex;
-
-    private Options(String host, int port, String datacenter, String nodeName, String nodeAddress,
-        Duration defaultWait, boolean jitter, Duration minDeregisterAfter, Duration minCheckInterval,
-        Duration reapPeriod, boolean staggerFirstCheck, long initialIndex) {
-      this.host = host;
-      this.port = port;
-      this.datacenter = datacenter;
-      this.nodeName = nodeName;
-      this.nodeAddress = nodeAddress;
-      this.defaultWait = defaultWait;
-      this.jitter = jitter;
-      this.minDeregisterAfter = minDeregisterAfter;
-      this.minCheckInterval = minCheckInterval;
-      this.reapPeriod = reapPeriod;
-      this.staggerFirstCheck = staggerFirstCheck;
-      this.initialIndex = initialIndex;
-    }
-
-    /** Loopback, a free port, dc1, Consul's timings. */
+  public record Options(String host, int port, Duration defaultWait, Duration minDeregisterAfter,
+      Duration minCheckInterval, Duration reapPeriod, Duration sessionTtlMin) {
+    /** Loopback, a free port, Consul's timings except the reaper (1 s). */
     public static Options defaults() {
-      return new Options(DEFAULT_HOST, 0, DEFAULT_DATACENTER, DEFAULT_NODE_NAME, DEFAULT_HOST, DEFAULT_WAIT,
-          true, DEFAULT_MIN_DEREGISTER_AFTER, DEFAULT_MIN_CHECK_INTERVAL, DEFAULT_REAP_PERIOD, true, 1);
+      return new Options("127.0.0.1", 0, Duration.ofMinutes(5), Duration.ofMinutes(1), Duration.ofSeconds(1),
+          Duration.ofSeconds(1), Duration.ofSeconds(10));
     }
-
-    public String host() { return host; }
-    public int port() { return port; }
-    public String datacenter() { return datacenter; }
-    public String nodeName() { return nodeName; }
-    public String nodeAddress() { return nodeAddress; }
-    public Duration defaultWait() { return defaultWait; }
-    public boolean jitter() { return jitter; }
-    public Duration minDeregisterAfter() { return minDeregisterAfter; }
-    public Duration minCheckInterval() { return minCheckInterval; }
-    public Duration reapPeriod() { return reapPeriod; }
-    public boolean staggerFirstCheck() { return staggerFirstCheck; }
-    public long initialIndex() { return initialIndex; }
 
     /** 0 picks a free port (the default). */
     public Options withPort(int value) {
-      return new Options(host, value, datacenter, nodeName, nodeAddress, defaultWait, jitter,
-          minDeregisterAfter, minCheckInterval, reapPeriod, staggerFirstCheck, initialIndex);
-    }
-
-    public Options withDatacenter(String value) {
-      return new Options(host, port, value, nodeName, nodeAddress, defaultWait, jitter,
-          minDeregisterAfter, minCheckInterval, reapPeriod, staggerFirstCheck, initialIndex);
-    }
-
-    public Options withNodeName(String value) {
-      return new Options(host, port, datacenter, value, nodeAddress, defaultWait, jitter,
-          minDeregisterAfter, minCheckInterval, reapPeriod, staggerFirstCheck, initialIndex);
+      return new Options(host, value, defaultWait, minDeregisterAfter, minCheckInterval, reapPeriod, sessionTtlMin);
     }
 
     /** Blocking wait when the query names none (Consul: 5m). */
     public Options withDefaultWait(Duration value) {
-      return new Options(host, port, datacenter, nodeName, nodeAddress, value, jitter,
-          minDeregisterAfter, minCheckInterval, reapPeriod, staggerFirstCheck, initialIndex);
-    }
-
-    /** Whether blocking queries get Consul's extra random wait of up to wait/16 (default true). */
-    public Options withJitter(boolean value) {
-      return new Options(host, port, datacenter, nodeName, nodeAddress, defaultWait, value,
-          minDeregisterAfter, minCheckInterval, reapPeriod, staggerFirstCheck, initialIndex);
+      return new Options(host, port, value, minDeregisterAfter, minCheckInterval, reapPeriod, sessionTtlMin);
     }
 
     /** TEST-ONLY acceleration: lower the 1m floor Consul puts under DeregisterCriticalServiceAfter. */
     public Options withMinDeregisterAfter(Duration value) {
-      return new Options(host, port, datacenter, nodeName, nodeAddress, defaultWait, jitter,
-          value, minCheckInterval, reapPeriod, staggerFirstCheck, initialIndex);
+      return new Options(host, port, defaultWait, value, minCheckInterval, reapPeriod, sessionTtlMin);
     }
 
     /** TEST-ONLY acceleration: lower the 1s floor Consul puts under check intervals. */
     public Options withMinCheckInterval(Duration value) {
-      return new Options(host, port, datacenter, nodeName, nodeAddress, defaultWait, jitter,
-          minDeregisterAfter, value, reapPeriod, staggerFirstCheck, initialIndex);
+      return new Options(host, port, defaultWait, minDeregisterAfter, value, reapPeriod, sessionTtlMin);
     }
 
     /** How often the critical-service reaper runs (Consul: 30 s; default here 1 s). */
     public Options withReapPeriod(Duration value) {
-      return new Options(host, port, datacenter, nodeName, nodeAddress, defaultWait, jitter,
-          minDeregisterAfter, minCheckInterval, value, staggerFirstCheck, initialIndex);
+      return new Options(host, port, defaultWait, minDeregisterAfter, minCheckInterval, value, sessionTtlMin);
     }
 
-    /** Whether a check's first run waits a random part of its interval, as Consul's (default true). */
-    public Options withStaggerFirstCheck(boolean value) {
-      return new Options(host, port, datacenter, nodeName, nodeAddress, defaultWait, jitter,
-          minDeregisterAfter, minCheckInterval, reapPeriod, value, initialIndex);
-    }
-
-    /** The first raft index (at least 1). */
-    public Options withInitialIndex(long value) {
-      return new Options(host, port, datacenter, nodeName, nodeAddress, defaultWait, jitter,
-          minDeregisterAfter, minCheckInterval, reapPeriod, staggerFirstCheck, value);
+    /** Consul's {@code session_ttl_min} (default 10s); {@link ConsulBinary} starts its agent with 1s. */
+    public Options withSessionTtlMin(Duration value) {
+      return new Options(host, port, defaultWait, minDeregisterAfter, minCheckInterval, reapPeriod, value);
     }
   }
 
@@ -215,7 +124,7 @@ public final class ConsulTestServer implements AutoCloseable {
     ConsulTestServer[] self = new ConsulTestServer[1];
     // synchronous, so that a request sent after resetIndex() returns already sees the reset
     ConsulFaults faults = new ConsulFaults(to -> self[0].onContext(() -> {
-      self[0].agent.resetIndex(to);
+      self[0].agent.state().resetIndex(to);
       return Future.succeededFuture();
     }));
     ConsulAgent agent = new ConsulAgent(options, faults);
@@ -246,11 +155,6 @@ public final class ConsulTestServer implements AutoCloseable {
     return faults;
   }
 
-  /** Requires this ACL token from now on (null or "" turns ACLs off again). */
-  public void requireToken(String token) {
-    agent.requireToken(token);
-  }
-
   /** Closes the listener and its connections; state is kept. Idempotent. */
   public void stop() {
     onContext(agent::closeListener);
@@ -270,19 +174,19 @@ public final class ConsulTestServer implements AutoCloseable {
 
   /** The current global raft index. */
   public long index() {
-    return onContext(() -> Future.succeededFuture(agent.catalog().index()));
+    return onContext(() -> Future.succeededFuture(agent.state().index()));
   }
 
   /** IDs of every registered instance, sorted. */
   public List<String> serviceIds() {
     return onContext(() -> Future.succeededFuture(
-        agent.catalog().instances().stream().map(i -> i.service().id()).sorted().toList()));
+        agent.state().services().stream().map(ConsulState.Service::id).sorted().toList()));
   }
 
   /** Current status of a check ("passing", "warning", "critical"), or null if unknown. */
   public String checkStatus(String checkId) {
     return onContext(() -> {
-      Catalog.CheckState state = agent.catalog().check(checkId);
+      ConsulState.Check state = agent.state().check(checkId);
       return Future.succeededFuture(state == null ? null : state.status());
     });
   }
