@@ -2,17 +2,21 @@ package io.pushring.reconcile;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.pushring.ring.Member;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What one pass found and did. {@code plan} is what it decided on (in dry-run mode: all it did);
  * the counts are what was carried out. {@code aborted} names why the pass stopped early (the ring
- * changed under it), else empty.
+ * changed under it), else empty. {@code groupsPerMember}: groups each member that was read held
+ * at the start of the pass.
  */
 public record PassReport(long ringVersion, long startedAtMillis, long durationMillis, boolean dryRun,
-    int membersRead, List<String> unreadable, Plan plan, int deleted, int migrated, int migrationsSkipped,
+    int membersRead, Map<Member, Integer> groupsPerMember, List<String> unreadable, Plan plan, int deleted, int migrated, int migrationsSkipped,
     List<String> errors, String aborted) {
   public PassReport {
+    groupsPerMember = Map.copyOf(groupsPerMember);
     unreadable = List.copyOf(unreadable);
     errors = List.copyOf(errors);
   }
@@ -30,7 +34,9 @@ public record PassReport(long ringVersion, long startedAtMillis, long durationMi
         .put("from", m.from().id()).put("to", m.to().id()).put("pushTime", m.pushTime())));
     return new JsonObject()
         .put("ringVersion", ringVersion).put("startedAtMillis", startedAtMillis).put("durationMillis", durationMillis)
-        .put("dryRun", dryRun).put("membersRead", membersRead).put("unreadable", new JsonArray(unreadable))
+        .put("dryRun", dryRun).put("membersRead", membersRead)
+        .put("groupsPerMember", new JsonObject(new java.util.TreeMap<String, Object>(groupsPerMember.entrySet().stream()
+            .collect(java.util.stream.Collectors.toMap(e -> e.getKey().id(), e -> (Object) e.getValue()))))).put("unreadable", new JsonArray(unreadable))
         .put("groupsScanned", plan.groupsScanned()).put("onOwner", plan.onOwner()).put("waiting", plan.waiting())
         .put("skipped", new JsonArray(plan.skipped().stream().limit(100).toList()))
         .put("plannedDeletes", plan.deletes().size()).put("plannedMigrations", plan.migrations().size())

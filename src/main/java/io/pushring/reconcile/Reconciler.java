@@ -119,8 +119,10 @@ public final class Reconciler {
     }
     List<String> errors = new ArrayList<>(tally.errors);
     if (tally.moreErrors > 0) errors.add("... and " + tally.moreErrors + " more errors");
+    Map<Member, Integer> groupsPerMember = new HashMap<>();
+    snapshots.forEach((m, g) -> groupsPerMember.put(m, g.groups().size() + g.unnamed().size()));
     return new PassReport(ring.version(), started, clock.millis() - started, settings.dryRun(), snapshots.size(),
-        unreadable, plan, tally.deleted, tally.migrated, tally.skipped, errors, aborted);
+        groupsPerMember, unreadable, plan, tally.deleted, tally.migrated, tally.skipped, errors, aborted);
   }
 
   private void deletes(Ring ring, Plan plan, Tally tally) throws InterruptedException, RingChanged {
