@@ -2,6 +2,7 @@ package io.pushring.key;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -56,6 +57,29 @@ public final class GroupingKey {
     return Collections.unmodifiableSortedMap(labels);
   }
 
+  /**
+   * This key as the Pushgateway's all-base64 push path, {@code /metrics/job@base64/<job>} followed by
+   * {@code /<name>@base64/<value>} per other label in name order: URL-safe base64 of the raw value
+   * bytes without padding, {@code =} for an empty value. Parsing it gives this key back, whatever
+   * the values hold ({@code /}, {@code %}, non-ASCII), so it is the safe path for a DELETE or a PUT
+   * of this group (what the reconciler sends). Pure ASCII.
+   */
+  public String base64Path() {
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    StringBuilder job = new StringBuilder("/metrics/job@base64/");
+    StringBuilder rest = new StringBuilder();
+    forEachLabel((nameFrom, nameTo, valueFrom, valueTo) -> {
+      String value = valueTo == valueFrom ? "=" : b64.encodeToString(Arrays.copyOfRange(canonical, valueFrom, valueTo));
+      if (nameTo - nameFrom == 3 && canonical[nameFrom] == 'j' && canonical[nameFrom + 1] == 'o' && canonical[nameFrom + 2] == 'b') {
+        job.append(value);
+      } else {
+        rest.append('/').append(new String(canonical, nameFrom, nameTo - nameFrom, StandardCharsets.US_ASCII))
+            .append("@base64/").append(value);
+      }
+    });
+    return job.append(rest).toString();
+  }
+
   /** Human-readable form, e.g. {@code {instance="a",job="b"}}; values quoted as Go's %q does. */
   public String printable() {
     String p = printable;
@@ -70,6 +94,24 @@ public final class GroupingKey {
       printable = p = sb.append('}').toString();
     }
     return p;
+  }
+
+  /** The value of the {@code job} label (every key has one), without building {@link #labels()}. */
+  public String job() {
+    int i = 0;
+    int len = canonical.length;
+    while (i < len) {
+      int nameFrom = i;
+      while (canonical[i] != SEPARATOR) i++;
+      int nameTo = i++;
+      int valueFrom = i;
+      while (i < len && canonical[i] != SEPARATOR) i++;
+      if (nameTo - nameFrom == 3 && canonical[nameFrom] == 'j' && canonical[nameFrom + 1] == 'o' && canonical[nameFrom + 2] == 'b') {
+        return new String(canonical, valueFrom, i - valueFrom, StandardCharsets.UTF_8);
+      }
+      i++;
+    }
+    return null;
   }
 
   private interface LabelVisitor {

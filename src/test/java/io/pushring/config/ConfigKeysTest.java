@@ -31,7 +31,6 @@ class ConfigKeysTest {
     m.put("http.host", new Probe("127.0.0.1", c -> c.http().host()));
     m.put("http.port", new Probe("1234", c -> c.http().port()));
     m.put("http.idle-timeout", new Probe("90s", c -> c.http().idleTimeout()));
-    m.put("http.header-timeout", new Probe("5s", c -> c.http().headerTimeout()));
     m.put("router.mode", new Probe("proxy", c -> c.router().mode()));
     m.put("router.redirect-status", new Probe("308", c -> c.router().redirectStatus()));
     m.put("router.instances", new Probe("3", c -> c.router().instances()));
@@ -39,6 +38,8 @@ class ConfigKeysTest {
     m.put("router.redirect-user-agents", new Probe("Go-http-client/,my agent/1", c -> c.router().redirectUserAgents()));
     m.put("router.max-body", new Probe("1048576", c -> c.router().maxBody()));
     m.put("router.proxy-timeout", new Probe("2500ms", c -> c.router().proxyTimeout()));
+    m.put("router.proxy-buffer", new Probe("4096", c -> c.router().proxyBuffer()));
+    m.put("router.upload-timeout", new Probe("90s", c -> c.router().uploadTimeout()));
     m.put("placement.key", new Probe("dynamic-sharding", c -> c.placement().key()));
     m.put("discovery.mode", new Probe("static", c -> c.discovery().mode()));
     m.put("discovery.static-members", new Probe("10.0.0.2:9091,10.0.0.3:9091", c -> c.discovery().staticMembers()));
@@ -59,7 +60,14 @@ class ConfigKeysTest {
     m.put("pushgateways.check.timeout", new Probe("3s", c -> c.pushgateways().check().timeout()));
     m.put("pushgateways.check.deregister-after", new Probe("5m", c -> c.pushgateways().check().deregisterAfter()));
     m.put("tap.enabled", new Probe("false", c -> c.tap().enabled()));
+    m.put("tap.max-subscribers", new Probe("7", c -> c.tap().maxSubscribers()));
     m.put("access-log.every", new Probe("100", c -> c.accessLog().every()));
+    m.put("reconcile.enabled", new Probe("true", c -> c.reconcile().enabled()));
+    m.put("reconcile.interval", new Probe("2m", c -> c.reconcile().interval()));
+    m.put("reconcile.settle", new Probe("0s", c -> c.reconcile().settle()));
+    m.put("reconcile.quiet", new Probe("5m", c -> c.reconcile().quiet()));
+    m.put("reconcile.rate", new Probe("5", c -> c.reconcile().rate()));
+    m.put("reconcile.dry-run", new Probe("true", c -> c.reconcile().dryRun()));
     return m;
   }
 
@@ -83,7 +91,7 @@ class ConfigKeysTest {
 
   @Test
   void environmentNamesFollowTheRule() {
-    assertThat(ConfigKeys.all()).hasSize(32);
+    assertThat(ConfigKeys.all()).hasSize(40);
     assertThat(ConfigKeys.ROUTER_REDIRECT_STATUS.envName()).isEqualTo("PUSHRING_ROUTER_REDIRECT_STATUS");
     assertThat(ConfigKeys.CHECK_DEREGISTER_AFTER.envName()).isEqualTo("PUSHRING_PUSHGATEWAYS_CHECK_DEREGISTER_AFTER");
     for (ConfigKey<?> k : ConfigKeys.all()) {

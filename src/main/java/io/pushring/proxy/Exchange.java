@@ -1,0 +1,286 @@
+package io.pushring.proxy;
+
+import io.pushring.ring.Member;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.RequestOptions;
+import java.util.function.IntConsumer;
+
+/**
+ * One proxied push, from the client's first body byte to the end of the owner's answer. Touched only
+ * on the request's event loop.
+ *
+ * <p>The body is <b>received</b> into memory until it is complete or passes the buffer size; only
+ * then is a connection taken from the member's pool, so a slow or stalled client never holds one
+ * while it trickles a small push. A complete small body goes out with its exact
+ * {@code Content-Length}; a larger one is <b>streamed</b> chunked, with back-pressure both ways.
+ * A streamed body that is abandoned ({@link #fail}) is poisoned, then cut ({@link AbandonedBody}),
+ * so the Pushgateway rejects it instead of storing the lines it got.
+ */
+final class Exchange {
+  private final ProxyForwarder proxy;
+  private final HttpServerRequest req;
+  private final HttpServerResponse response;
+  private final Member owner;
+  private final IntConsumer answered;
+  private final int bufferLimit;
+  private final long startedNanos;
+  private long lastActivity;
+
+  // the intrusive in-flight list (InFlight)
+  Exchange previous;
+  Exchange next;
+
+  private Buffer body;            // received and not yet forwarded
+  private boolean bodyCopied;     // body is our own growing buffer, not the first chunk itself
+  private long received;
+  private boolean bodyComplete;
+  private boolean streaming;      // the body goes out chunked as it arrives
+  private boolean connecting;
+  private HttpClientRequest upstream;
+  private boolean upstreamEnded;
+  private boolean waitingForUpstream;   // the client is paused because the owner's write queue is full
+  private boolean answering;      // the owner's answer head arrived: it has decided
+  private boolean done;
+  private boolean reported;
+
+  Exchange(ProxyForwarder proxy, HttpServerRequest req, Member owner, IntConsumer answered, int bufferLimit) {
+    this.proxy = proxy;
+    this.req = req;
+    this.response = req.response();
+    this.owner = owner;
+    this.answered = answered;
+    this.bufferLimit = bufferLimit;
+    this.startedNanos = System.nanoTime();
+    this.lastActivity = startedNanos;
+  }
+
+  /** Called from the request handler, before anything read the body. */
+  void start() {
+    proxy.inFlight().add(this);
+    response.closeHandler(v -> fail(ProxyFailure.clientGone()));
+    req.exceptionHandler(t -> fail(ProxyFailure.clientGone()));
+    req.handler(this::bodyChunk);
+    req.endHandler(v -> bodyEnded());
+    if (HeaderPolicy.expectsContinue(req.headers())) response.writeContinue();
+  }
+
+  // ---- the client's body ----
+
+  private void bodyChunk(Buffer chunk) {
+    if (done || answering) return;   // answered already: read and drop the rest
+    lastActivity = System.nanoTime();
+    received += chunk.length();
+    if (received > proxy.settings().maxBody()) {
+      fail(ProxyFailure.tooLarge(received, proxy.settings().maxBody()));
+      return;
+    }
+    if (upstream != null && streaming) {
+      sendChunk(chunk);
+      return;
+    }
+    keep(chunk);
+    if (!streaming && body.length() > bufferLimit) {
+      // Too large to hold: from here on the body flows through, so a connection is worth taking now.
+      streaming = true;
+      req.pause();
+      connect();
+    }
+  }
+
+  private void keep(Buffer chunk) {
+    if (body == null) {
+      body = chunk;   // the common one-chunk push: no copy (the server hands out a buffer of its own)
+    } else {
+      if (!bodyCopied) {
+        body = Buffer.buffer((int) Math.min(bufferLimit + (long) chunk.length(), 2L * (body.length() + chunk.length())))
+            .appendBuffer(body);
+        bodyCopied = true;
+      }
+      body.appendBuffer(chunk);
+    }
+  }
+
+  private void bodyEnded() {
+    if (done) return;
+    lastActivity = System.nanoTime();
+    bodyComplete = true;
+    if (answering) return;
+    if (upstream != null) {
+      upstreamEnded = true;
+      upstream.end();
+    } else if (!connecting) {
+      connect();   // received whole: only now is a connection taken
+    }
+  }
+
+  private void sendChunk(Buffer chunk) {
+    upstream.write(chunk);
+    if (upstream.writeQueueFull()) {
+      waitingForUpstream = true;
+      req.pause();
+      upstream.drainHandler(v -> {
+        waitingForUpstream = false;
+        lastActivity = System.nanoTime();
+        if (!done) req.resume();
+      });
+    }
+  }
+
+  // ---- the owner ----
+
+  private void connect() {
+    connecting = true;
+    RequestOptions options = new RequestOptions()
+        .setMethod(req.method())
+        .setServer(proxy.addressOf(owner))
+        .setHost(owner.host())
+        .setPort(owner.port())
+        .setSsl(proxy.settings().ssl())
+        // Path exactly as received (still percent-encoded) and the original query.
+        .setURI(req.query() == null ? req.path() : req.path() + '?' + req.query());
+    proxy.client().request(options).onComplete(this::connected);
+  }
+
+  private void connected(AsyncResult<HttpClientRequest> ar) {
+    connecting = false;
+    if (done) {
+      if (ar.succeeded()) ar.result().reset();   // nothing was sent on it
+      return;
+    }
+    if (ar.failed()) {
+      fail(ProxyFailure.connectFailed(ar.cause()));
+      return;
+    }
+    lastActivity = System.nanoTime();
+    upstream = ar.result();
+    HeaderPolicy.copyRequestHeaders(req, upstream.headers());
+    upstream.exceptionHandler(t -> fail(ProxyFailure.unreachable(t)));
+    upstream.response().onComplete(this::answered);
+    Buffer kept = body;
+    body = null;
+    if (!streaming) {
+      upstreamEnded = true;
+      if (kept == null && received == 0 && HeaderPolicy.declaredLength(req.headers()) < 0) {
+        upstream.end();   // no body at all (a DELETE, typically)
+      } else {
+        Buffer whole = kept == null ? Buffer.buffer() : kept;
+        upstream.putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(whole.length()));
+        upstream.end(whole);
+      }
+      return;
+    }
+    upstream.setChunked(true);
+    if (kept != null) sendChunk(kept);
+    if (bodyComplete) {
+      upstreamEnded = true;
+      upstream.end();
+    } else if (!waitingForUpstream) {
+      req.resume();
+    }
+  }
+
+  private void answered(AsyncResult<HttpClientResponse> ar) {
+    if (done) return;
+    if (ar.failed()) {
+      fail(ProxyFailure.unreachable(ar.cause()));
+      return;
+    }
+    lastActivity = System.nanoTime();
+    answering = true;
+    HttpClientResponse answer = ar.result();
+    report(answer.statusCode());
+    response.setStatusCode(answer.statusCode());
+    response.setStatusMessage(answer.statusMessage());
+    HeaderPolicy.copyResponseHeaders(answer.headers(), response.headers());
+    if (!response.headers().contains(HttpHeaders.CONTENT_LENGTH) && answer.statusCode() != 204
+        && answer.statusCode() != 304) {
+      response.setChunked(true);
+    }
+    answer.exceptionHandler(t -> fail(ProxyFailure.unreachable(t)));
+    answer.handler(chunk -> {
+      lastActivity = System.nanoTime();
+      response.write(chunk);
+      if (response.writeQueueFull()) {
+        answer.pause();
+        response.drainHandler(v -> answer.resume());
+      }
+    });
+    answer.endHandler(v -> {
+      finish();
+      response.end();
+      if (!bodyComplete) {
+        // The owner answered before the body ended (an error: it has decided). Its request cannot be
+        // finished now, so its connection is not reused; read and drop the rest of the client's body
+        // so the client sees the answer instead of a stalled upload.
+        if (!upstreamEnded) upstream.reset();
+        req.resume();
+      }
+    });
+  }
+
+  // ---- failures and deadlines ----
+
+  /** Called by the sweep: fails this exchange if one of its deadlines passed. */
+  void checkDeadlines(long now) {
+    ProxySettings s = proxy.settings();
+    long silentMillis = (now - lastActivity) / 1_000_000;
+    if (!bodyComplete && !answering && (now - startedNanos) / 1_000_000 >= s.uploadTimeoutMillis()) {
+      fail(ProxyFailure.uploadTooSlow((now - startedNanos) / 1_000_000));
+    } else if (silentMillis >= s.timeoutMillis()) {
+      // Silent while the client owes body bytes and nothing holds it back: the client stalled.
+      boolean clientStalled = !bodyComplete && !answering && !waitingForUpstream && !(streaming && connecting);
+      fail(clientStalled ? ProxyFailure.bodyStalled(silentMillis) : ProxyFailure.upstreamSilent(silentMillis));
+    }
+  }
+
+  /** Ends this exchange with {@code failure}: the owner, if it got part of the body, rejects it. */
+  private void fail(ProxyFailure failure) {
+    if (done) return;
+    finish();
+    abandonUpstream();
+    report(failure.status());
+    if (failure.status() == ProxyFailure.CLIENT_CLOSED) return;   // no one to answer
+    if (response.headWritten()) {
+      // Part of the owner's answer is out: only cutting the connection tells the client it is incomplete.
+      response.reset();
+      return;
+    }
+    failure.answer(req, !bodyComplete);
+    if (!bodyComplete) req.resume();   // read and drop the rest (HTTP/1.x closes after the answer)
+  }
+
+  private void abandonUpstream() {
+    HttpClientRequest u = upstream;
+    body = null;
+    if (u == null) return;   // not connected: nothing sent (connected() resets a late connection)
+    if (upstreamEnded || answering) {
+      // The whole body went out (or the owner already answered): a complete push is the owner's to take.
+      u.reset();
+      return;
+    }
+    // Part of the body went out: make it invalid, then cut it. The poison goes after whatever is
+    // still queued; the cut waits for it, or for proxy-timeout if the owner stopped reading.
+    long fallback = proxy.vertx().setTimer(Math.max(1, proxy.settings().timeoutMillis()), id -> u.reset());
+    u.write(AbandonedBody.poison()).onComplete(written -> {
+      proxy.vertx().cancelTimer(fallback);
+      u.reset();
+    });
+  }
+
+  private void finish() {
+    done = true;
+    proxy.inFlight().remove(this);
+  }
+
+  private void report(int status) {
+    if (reported) return;
+    reported = true;
+    answered.accept(status);
+  }
+}

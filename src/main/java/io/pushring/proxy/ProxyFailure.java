@@ -1,0 +1,93 @@
+package io.pushring.proxy;
+
+import io.netty.channel.ConnectTimeoutException;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import java.net.ConnectException;
+
+/**
+ * Why a proxied push did not get the owner's answer, and the status the client gets instead. The one
+ * failure type of the proxy (vertx-http-proxy's {@code ProxyFailure} idea): raised where the failure
+ * happens, with its status decided there, so nothing downstream guesses from exception class names.
+ */
+final class ProxyFailure extends RuntimeException {
+  /** The status recorded for a push whose client went away before it was answered (nginx's convention). */
+  static final int CLIENT_CLOSED = 499;
+
+  private static final CharSequence TEXT_PLAIN = HttpHeaders.createOptimized("text/plain; charset=utf-8");
+  private static final CharSequence NOSNIFF = HttpHeaders.createOptimized("nosniff");
+  private static final CharSequence X_CONTENT_TYPE_OPTIONS = HttpHeaders.createOptimized("X-Content-Type-Options");
+  private static final CharSequence CLOSE = HttpHeaders.createOptimized("close");
+
+  private final int status;
+
+  private ProxyFailure(int status, String message) {
+    super(message, null, false, false);   // no stack trace: these are answers, not bugs
+    this.status = status;
+  }
+
+  int status() {
+    return status;
+  }
+
+  static ProxyFailure tooLarge(long size, int maxBody) {
+    return new ProxyFailure(413, "push body of " + size + " bytes exceeds router.max-body (" + maxBody + " bytes)");
+  }
+
+  /** The connection to the owner could not be made: refused, unresolvable, or not within proxy-timeout. */
+  static ProxyFailure connectFailed(Throwable cause) {
+    if (cause instanceof ConnectTimeoutException) {
+      return new ProxyFailure(504, "Pushgateway did not accept a connection within router.proxy-timeout: " + describe(cause));
+    }
+    return unreachable(cause);
+  }
+
+  /** The owner refused, reset or broke the exchange. Never retried elsewhere: the group belongs to it. */
+  static ProxyFailure unreachable(Throwable cause) {
+    return new ProxyFailure(502, "Pushgateway unreachable: " + describe(cause)
+        + " (not retried elsewhere: the group belongs to this Pushgateway)");
+  }
+
+  static ProxyFailure upstreamSilent(long millis) {
+    return new ProxyFailure(504, "Pushgateway did not answer within router.proxy-timeout: no byte from or to it for "
+        + millis + " ms");
+  }
+
+  static ProxyFailure bodyStalled(long millis) {
+    return new ProxyFailure(408, "push body incomplete: no byte of it for " + millis
+        + " ms (router.proxy-timeout); nothing was stored");
+  }
+
+  static ProxyFailure uploadTooSlow(long millis) {
+    return new ProxyFailure(408, "push body incomplete after " + millis
+        + " ms (router.upload-timeout); nothing was stored");
+  }
+
+  static ProxyFailure clientGone() {
+    return new ProxyFailure(CLIENT_CLOSED, "the client went away before the push was answered");
+  }
+
+  /**
+   * Answers the client the way Go's {@code http.Error} does (text/plain, nosniff, trailing newline).
+   * {@code closeConnection}: the body was not read to its end, so an HTTP/1.x connection cannot be
+   * reused; HTTP/2 forbids the {@code Connection} header (RFC 9113 §8.2.2) and needs none: the
+   * stream ends, the connection stays.
+   */
+  void answer(HttpServerRequest req, boolean closeConnection) {
+    HttpServerResponse response = req.response();
+    if (closeConnection && req.version() != HttpVersion.HTTP_2) response.putHeader(HttpHeaders.CONNECTION, CLOSE);
+    response.setStatusCode(status)
+        .putHeader(HttpHeaders.CONTENT_TYPE, TEXT_PLAIN)
+        .putHeader(X_CONTENT_TYPE_OPTIONS, NOSNIFF)
+        .end(getMessage() + "\n");
+  }
+
+  private static String describe(Throwable cause) {
+    if (cause instanceof ConnectException || cause.getCause() instanceof ConnectException) {
+      return "connection refused (" + cause.getMessage() + ")";
+    }
+    return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+  }
+}
