@@ -95,7 +95,9 @@ abstract class ConsulFaultScenarios {
         httpTimeout, stale, stalledCount, stalledBound, picked, count, stalledBound + recoveryBound);
     assertThat(stale).as("a stalled query is abandoned after the HTTP timeout")
         .isGreaterThanOrEqualTo(httpTimeout - 1_100);
-    assertThat(stalledCount).isBetween(1L, stalledBound);
+    // No lower bound: a proxy holds the answer of the query already in flight when the stall began,
+    // so the stale state above can come from a query sent before the count started.
+    assertThat(stalledCount).as("queries while stalled").isLessThanOrEqualTo(stalledBound);
     assertThat(count).isLessThanOrEqualTo(stalledBound + recoveryBound);
   }
 
