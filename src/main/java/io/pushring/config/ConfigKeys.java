@@ -64,11 +64,8 @@ public final class ConfigKeys {
       "port the HTTP server listens on, 0..65535 (0 = any free port, for tests)");
   public static final ConfigKey<Duration> HTTP_IDLE_TIMEOUT = key("http.idle-timeout",
       duration(Duration.ZERO, Duration.ofHours(24)), Duration.ofSeconds(60),
-      "a connection closes after this long with no byte read or written, or kept alive this long after a"
-          + " response without the next request's complete headers, 0..24h; 0 = never");
-  public static final ConfigKey<Duration> HTTP_HEADER_TIMEOUT = key("http.header-timeout",
-      duration(Duration.ZERO, Duration.ofHours(1)), Duration.ofSeconds(10),
-      "a new connection must deliver complete request headers within this time, else 408 and close, 0..1h; 0 = never");
+      "a connection that neither completes a request head or body chunk nor is written to for this long is"
+          + " closed (silent, idle kept-alive and slow-header clients alike), 0..24h; 0 = never");
 
   // ---- router ----
   public static final ConfigKey<RouterMode> ROUTER_MODE = key("router.mode",

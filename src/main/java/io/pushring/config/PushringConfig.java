@@ -19,11 +19,10 @@ public record PushringConfig(
     Reconcile reconcile) {
 
   /**
-   * {@code idleTimeout}: no byte either way, or no next request after a response, for this long
-   * closes the connection; {@code headerTimeout}: a new connection's first request headers must be
-   * complete within it. {@link Duration#ZERO} = no limit.
+   * {@code idleTimeout}: a connection on which no request head or body chunk completes and nothing
+   * is written for this long is closed; {@link Duration#ZERO} = never.
    */
-  public record Http(String host, int port, Duration idleTimeout, Duration headerTimeout) {}
+  public record Http(String host, int port, Duration idleTimeout) {}
 
   public enum RouterMode { AUTO, REDIRECT, PROXY }
 

@@ -46,7 +46,13 @@ public final class TapStream implements Handler<RoutingContext> {
       text(response, 400, bad.getMessage());
       return;
     }
-    new Subscription(response, filter).start();
+    Subscription subscription = new Subscription(response, filter);
+    subscription.start();
+    // Server shutdown (SIGTERM): end the stream at once, or it would hold the drain for its whole
+    // timeout; EventSource clients reconnect (retry: 2000), to another instance behind a balancer.
+    // One handler per connection: on HTTP/1.1 a stream has its connection to itself; several h2c
+    // streams on one connection would end with the drain timeout but the last.
+    ctx.request().connection().shutdownHandler(v -> subscription.endOnShutdown());
   }
 
   private static void text(HttpServerResponse response, int status, String message) {
@@ -114,6 +120,12 @@ public final class TapStream implements Handler<RoutingContext> {
         return;
       }
       response.write("data: " + event.toJson().encode() + "\n\n");
+    }
+
+    void endOnShutdown() {
+      if (closed || response.ended()) return;
+      close();
+      response.end(": pushring is stopping\n\n");
     }
 
     void close() {
