@@ -65,7 +65,7 @@ class ReconcilerIntegrationTest {
         "PUSHRING_RECONCILE_ENABLED", "true",
         "PUSHRING_RECONCILE_INTERVAL", "1s",
         "PUSHRING_RECONCILE_SETTLE", "300ms",
-        "PUSHRING_RECONCILE_QUIET", "2s",
+        "PUSHRING_RECONCILE_QUIET", "5s",
         "PUSHRING_RECONCILE_RATE", "500")).await();
   }
 
@@ -128,7 +128,10 @@ class ReconcilerIntegrationTest {
     }
     assertThat(awaitFleet(expected(three, values))).isEqualTo(expected(three, values));
 
-    // Scale-out 3 -> 4: half of the groups keep being pushed (to their new owner), half were pushed once.
+    // Scale-out 3 -> 4: half of the groups keep being pushed (every few seconds, so never quiet for
+    // reconcile.quiet) and go on after the change (to their new owner); half were pushed once.
+    List<GroupingKey> keys = new ArrayList<>(values.keySet());
+    for (int j = 0; j < keys.size(); j += 2) push(paths.get(keys.get(j)), 1);
     Ring four = publish(members, 2);
     Thread.sleep(100); // the routers read the new ring from the LocalMap
     int moved = 0;
@@ -136,14 +139,9 @@ class ReconcilerIntegrationTest {
       if (!four.route(k).equals(three.route(k))) moved++;
     }
     assertThat(moved).as("groups whose owner changed").isGreaterThan(10);
-    List<GroupingKey> busy = new ArrayList<>();
-    int i = 0;
-    for (GroupingKey k : new ArrayList<>(values.keySet())) {
-      if (i++ % 2 == 0) {
-        push(paths.get(k), 2);
-        values.put(k, 2L);
-        busy.add(k);
-      }
+    for (int j = 0; j < keys.size(); j += 2) {
+      push(paths.get(keys.get(j)), 2);
+      values.put(keys.get(j), 2L);
     }
     assertThat(awaitFleet(expected(four, values))).isEqualTo(expected(four, values));
 
@@ -169,7 +167,7 @@ class ReconcilerIntegrationTest {
     JsonObject api = new JsonObject(get("/api/v1/reconcile")).getJsonObject("data");
     assertThat(api.getBoolean("enabled")).isTrue();
     assertThat(api.getBoolean("leaderElection")).isFalse();
-    assertThat(api.getJsonObject("settings").getString("quiet")).isEqualTo("2s");
+    assertThat(api.getJsonObject("settings").getString("quiet")).isEqualTo("5s");
     JsonObject lastPass = api.getJsonObject("lastPass");
     assertThat(lastPass.getLong("ringVersion")).isEqualTo(3);
     assertThat(lastPass.getInteger("groupsScanned")).isEqualTo(120);
@@ -248,7 +246,7 @@ class ReconcilerIntegrationTest {
       }
     }, "race-client");
     client.start();
-    Thread.sleep(2500); // quiet groups become older than reconcile.quiet (2s)
+    Thread.sleep(5500); // quiet groups become older than reconcile.quiet (5s)
     publish(members, 2);
     Map<GroupingKey, Long> want = new HashMap<>(quiet);
     long deadline = System.nanoTime() + CONVERGE.toNanos();
