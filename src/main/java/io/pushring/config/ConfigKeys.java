@@ -159,6 +159,8 @@ public final class ConfigKeys {
   // ---- tap ----
   public static final ConfigKey<Boolean> TAP_ENABLED = key("tap.enabled", bool(), true,
       "true | false: publish routing decisions for /api/v1/tap and the status page");
+  public static final ConfigKey<Integer> TAP_MAX_SUBSCRIBERS = key("tap.max-subscribers", integer(1, 100_000), 100,
+      "open /api/v1/tap streams at most, 1..100000; one more is answered 503 with Retry-After");
 
   // ---- reconcile ----
   public static final ConfigKey<Boolean> RECONCILE_ENABLED = key("reconcile.enabled", bool(), false,

@@ -63,7 +63,7 @@ public final class ConfigLoader {
         new Pushgateways(v.get(PUSHGATEWAYS_REGISTER), v.get(PUSHGATEWAYS_SCHEME), v.get(PUSHGATEWAYS_PORT),
             v.get(PUSHGATEWAYS_SERVERS), v.get(PUSHGATEWAYS_RECONCILE_INTERVAL),
             new Check(v.get(CHECK_PATH), v.get(CHECK_INTERVAL), v.get(CHECK_TIMEOUT), v.get(CHECK_DEREGISTER_AFTER))),
-        new Tap(v.get(TAP_ENABLED)),
+        new Tap(v.get(TAP_ENABLED), v.get(TAP_MAX_SUBSCRIBERS)),
         new AccessLog(v.get(ACCESS_LOG_EVERY)),
         new PushringConfig.Reconcile(v.get(RECONCILE_ENABLED), v.get(RECONCILE_INTERVAL), v.get(RECONCILE_SETTLE),
             v.get(RECONCILE_QUIET), v.get(RECONCILE_RATE), v.get(RECONCILE_DRY_RUN)));

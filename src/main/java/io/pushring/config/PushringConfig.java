@@ -74,7 +74,8 @@ public record PushringConfig(
     public Pushgateways { servers = List.copyOf(servers); }
   }
 
-  public record Tap(boolean enabled) {}
+  /** {@code maxSubscribers}: open {@code /api/v1/tap} streams at most. */
+  public record Tap(boolean enabled, int maxSubscribers) {}
 
   /** {@code rate}: writes per second per Pushgateway. */
   public record Reconcile(boolean enabled, Duration interval, Duration settle, Duration quiet, int rate, boolean dryRun) {}

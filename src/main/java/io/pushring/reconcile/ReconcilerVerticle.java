@@ -1,5 +1,6 @@
 package io.pushring.reconcile;
 
+import io.pushring.bus.RingChange;
 import io.pushring.bus.RingPublisher;
 import io.pushring.config.PushringConfig;
 import io.pushring.ring.Member;
@@ -39,7 +40,7 @@ public final class ReconcilerVerticle extends VerticleBase {
   private final String scheme;
   private WorkerExecutor worker;
   private Reconciler reconciler;
-  private MessageConsumer<Ring> consumer;
+  private MessageConsumer<RingChange> consumer;
   private long settleTimer = -1;
   private long periodic = -1;
   private boolean running;
@@ -61,7 +62,8 @@ public final class ReconcilerVerticle extends VerticleBase {
         new Reconciler.Settings(settings.quiet().toMillis() / 1000.0, settings.dryRun()), Clock.systemUTC(),
         settings.rate(), () -> RingPublisher.current(vertx));
     lastRing = RingPublisher.current(vertx);
-    consumer = vertx.eventBus().localConsumer(RingPublisher.ADDRESS, message -> onRing(message.body()));
+    // The announcement is a RingChange (previous and new ring); this verticle tracks departures itself.
+    consumer = vertx.eventBus().<RingChange>localConsumer(RingPublisher.ADDRESS, message -> onRing(message.body().current()));
     periodic = vertx.setPeriodic(settings.interval().toMillis(), id -> requestPass());
     if (lastRing != null) scheduleAfterSettle();
     LOG.info("reconciler on: interval {}, settle {}, quiet {}, {} writes/s per Pushgateway{}", settings.interval(),

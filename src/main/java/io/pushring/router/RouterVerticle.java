@@ -52,7 +52,7 @@ public final class RouterVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     RouteObserver observer = new RouteObserver(new RequestMetrics(metrics.registry()),
-        tap, vertx.eventBus(), this::table, accessLogEvery);
+        tap, this::table, accessLogEvery);
     rings = RingPublisher.localMap(vertx);
     // Created on this verticle's event loop: its pooled connections stay there.
     proxy = policy.mayProxy() ? new ProxyForwarder(vertx, proxySettings) : null;

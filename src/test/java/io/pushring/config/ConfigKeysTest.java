@@ -60,6 +60,7 @@ class ConfigKeysTest {
     m.put("pushgateways.check.timeout", new Probe("3s", c -> c.pushgateways().check().timeout()));
     m.put("pushgateways.check.deregister-after", new Probe("5m", c -> c.pushgateways().check().deregisterAfter()));
     m.put("tap.enabled", new Probe("false", c -> c.tap().enabled()));
+    m.put("tap.max-subscribers", new Probe("7", c -> c.tap().maxSubscribers()));
     m.put("access-log.every", new Probe("100", c -> c.accessLog().every()));
     m.put("reconcile.enabled", new Probe("true", c -> c.reconcile().enabled()));
     m.put("reconcile.interval", new Probe("2m", c -> c.reconcile().interval()));
@@ -90,7 +91,7 @@ class ConfigKeysTest {
 
   @Test
   void environmentNamesFollowTheRule() {
-    assertThat(ConfigKeys.all()).hasSize(39);
+    assertThat(ConfigKeys.all()).hasSize(40);
     assertThat(ConfigKeys.ROUTER_REDIRECT_STATUS.envName()).isEqualTo("PUSHRING_ROUTER_REDIRECT_STATUS");
     assertThat(ConfigKeys.CHECK_DEREGISTER_AFTER.envName()).isEqualTo("PUSHRING_PUSHGATEWAYS_CHECK_DEREGISTER_AFTER");
     for (ConfigKey<?> k : ConfigKeys.all()) {
