@@ -315,6 +315,28 @@ class ProxyAbuseTest {
     assertNormalPushWorks("h2-ok");
   }
 
+  @Test
+  void aSpaceInAnHttp2PathIsRefusedAndDoesNotPoisonTheMemberConnection() throws Exception {
+    // Over HTTP/2 a space can reach pushring in :path; written into the member's HTTP/1.1 request
+    // line it left that push, and every later one on the pooled connection, waiting for a 504.
+    String job = "h2-space";
+    pushComplete(job);
+    HttpClient h2 = h2c();
+    try {
+      for (String uri : List.of("/metrics/job/" + job + " x", "/metrics/job/" + job + "?q=1 2")) {
+        HttpClientResponse bad = h2Put(h2, port, uri, Buffer.buffer("space_metric 1\n"));
+        assertThat(bad.statusCode()).as(uri).isEqualTo(400);
+        assertThat(bad.headers().contains("connection")).isFalse();
+      }
+      HttpClientResponse ok = h2Put(h2, port, "/metrics/job/" + job, Buffer.buffer("after_space 1\n"));
+      assertThat(ok.statusCode()).isEqualTo(200);
+    } finally {
+      h2.close().await();
+    }
+    assertThat(names(job)).contains(Set.of("after_space"));
+    assertNormalPushWorks(job);
+  }
+
   // ---- helpers ----
 
   /** A complete push through pushring: what the Pushgateway must go on holding. */
