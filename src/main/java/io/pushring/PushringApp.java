@@ -1,29 +1,31 @@
 package io.pushring;
 
 import io.pushring.bus.DiscoveryStatus;
-import io.pushring.bus.LocalCodec;
 import io.pushring.bus.RingPublisher;
 import io.pushring.config.PushringConfig;
 import io.pushring.config.PushringConfig.DiscoveryMode;
 import io.pushring.discovery.ConsulDiscoveryVerticle;
 import io.pushring.discovery.StaticDiscoveryVerticle;
 import io.pushring.metrics.PushringMetrics;
+import io.pushring.reconcile.ReconcilerVerticle;
 import io.pushring.registrar.RegistrarVerticle;
 import io.pushring.router.RouterVerticle;
-import io.pushring.tap.TapEvent;
+import io.pushring.tap.TapHub;
 import io.pushring.tap.TapSwitch;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.ThreadingModel;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The composition root: pushring's verticles deployed on a Vert.x instance, each handed what it
- * needs (configuration, metrics, the tap switch) through its constructor. Order: the registrar (Consul
- * mode, when it has servers to register; it does not wait for Consul), then discovery (it returns
- * once it has a ring, or after a bound), then the routers, so routers normally start with a ring.
+ * needs (configuration, metrics, the tap switch) through its constructor. Order: the tap hub (a
+ * worker verticle, when the tap is enabled) and the registrar (Consul mode, when it has servers to
+ * register; it does not wait for Consul), then discovery (it returns once it has a ring, or after a
+ * bound), then the routers, so routers normally start with a ring.
  * Used by {@link Pushring#main} and, in-process, by the tests.
  */
 public final class PushringApp {
@@ -32,13 +34,16 @@ public final class PushringApp {
   private final int port;
   private final PushringMetrics metrics;
   private final TapSwitch tap;
+  private final ReconcilerVerticle reconciler;
 
-  private PushringApp(Vertx vertx, PushringConfig config, int port, PushringMetrics metrics, TapSwitch tap) {
+  private PushringApp(Vertx vertx, PushringConfig config, int port, PushringMetrics metrics, TapSwitch tap,
+      ReconcilerVerticle reconciler) {
     this.vertx = vertx;
     this.config = config;
     this.port = port;
     this.metrics = metrics;
     this.tap = tap;
+    this.reconciler = reconciler;
   }
 
   /**
@@ -55,23 +60,33 @@ public final class PushringApp {
 
   public static Future<PushringApp> deploy(Vertx vertx, PushringConfig config) {
     RingPublisher.registerCodec(vertx);
-    LocalCodec.register(vertx, TapEvent.class);
     PushringMetrics metrics = PushringMetrics.installedOn(vertx)
         .bindRing(() -> RingPublisher.current(vertx), () -> DiscoveryStatus.current(vertx));
-    TapSwitch tap = new TapSwitch(config.tap().enabled(), metrics.registry());
+    TapSwitch tap = new TapSwitch(config.tap().enabled(), config.tap().maxSubscribers(), metrics.registry());
     AtomicReference<RouterVerticle> first = new AtomicReference<>();
     int instances = routerInstances(config);
     Future<String> registrar = registers(config)
         ? vertx.deployVerticle(new RegistrarVerticle(config, metrics))
         : Future.succeededFuture("");
-    return registrar
+    // The tap's fan-out on a worker thread: none of its work lands on a router's event loop.
+    Future<String> tapHub = config.tap().enabled()
+        ? vertx.deployVerticle(new TapHub(tap), new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
+        : Future.succeededFuture("");
+    return tapHub
+        .compose(tapId -> registrar)
         .compose(registrarId -> vertx.deployVerticle(discovery(config, metrics)))
         .compose(discoveryId -> vertx.deployVerticle(() -> {
           RouterVerticle router = new RouterVerticle(config, metrics, tap);
           first.compareAndSet(null, router);
           return router;
         }, new DeploymentOptions().setInstances(instances)))
-        .map(routersId -> new PushringApp(vertx, config, first.get().actualPort(), metrics, tap));
+        .compose(routersId -> {
+          // Off by default (reconcile.enabled): see README "Reconciler (in progress)".
+          if (!config.reconcile().enabled()) return Future.succeededFuture((ReconcilerVerticle) null);
+          ReconcilerVerticle reconciler = new ReconcilerVerticle(config);
+          return vertx.deployVerticle(reconciler).map(id -> reconciler);
+        })
+        .map(reconciler -> new PushringApp(vertx, config, first.get().actualPort(), metrics, tap, reconciler));
   }
 
   /** {@code router.instances}, where 0 means one per core (the event-loop count Vert.x defaults to is 2 per core). */
@@ -105,4 +120,7 @@ public final class PushringApp {
 
   /** The tap switch the routers and {@code /api/v1/tap} share (tests read its counts). */
   public TapSwitch tap() { return tap; }
+
+  /** The reconciler, or null when {@code reconcile.enabled} is false (tests read its reports). */
+  public ReconcilerVerticle reconciler() { return reconciler; }
 }

@@ -40,7 +40,7 @@ class ArchitectureTest {
       Set.of("ring", "config"),              // pure: placement and ring; the configuration model
       Set.of("bus"),                         // what verticles share: LocalMap entries, event-bus addresses
       Set.of("metrics", "consul"),           // meters; everything that speaks Consul
-      Set.of("tap"),                         // routing decisions as Server-Sent Events
+      Set.of("tap", "proxy"),                // what routers hand work to: the tap's fan-out, the proxy exchange
       Set.of("discovery", "registrar", "router", "reconcile"),  // the verticles
       Set.of(ArchitectureTest.APP));
   static final String APP = "(app)";

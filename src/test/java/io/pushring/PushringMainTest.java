@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pushring.testing.FreePorts;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -111,6 +114,52 @@ class PushringMainTest {
     assertThat(p.exitValue()).isEqualTo(2);
     assertThat(stderr(p).strip()).isEqualTo("pushring: config: http: duplicate key at line 5 of " + file
         + " (first at line 1); YAML would silently keep only the last one");
+  }
+
+  /**
+   * Issue 9 row 9: an open tap stream (SSE, never ends by itself) held the stop for the whole 10 s
+   * drain timeout (11.7 s measured); it now ends on the connection's shutdown signal.
+   */
+  @Test
+  void anOpenTapStreamEndsAtOnceOnSigterm() throws Exception {
+    int port = FreePorts.find();
+    Process p = launch(staticMode("127.0.0.1", port));
+    try (Socket tap = connectWithin(port, 30)) {
+      tap.setSoTimeout(20_000);
+      tap.getOutputStream().write("GET /api/v1/tap HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      InputStream in = tap.getInputStream();
+      StringBuilder got = new StringBuilder();
+      while (!got.toString().contains("retry: 2000")) {
+        int b = in.read();
+        assertThat(b).as("tap stream open: %s", got).isNotNegative();
+        got.append((char) b);
+      }
+      long stopping = System.nanoTime();
+      p.destroy(); // SIGTERM
+      assertThat(p.waitFor(20, TimeUnit.SECONDS)).as("stopped after SIGTERM").isTrue();
+      long stoppedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopping);
+      System.out.printf("stopped %d ms after SIGTERM with a tap stream open%n", stoppedMs);
+      assertThat(stoppedMs).as("stop not held by the tap stream for the 10 s drain timeout").isLessThan(5_000);
+      String rest = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(rest).as("the stream says why it ends, then ends").contains(": pushring is stopping");
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  private static Socket connectWithin(int port, int seconds) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (true) {
+      Socket s = new Socket();
+      try {
+        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1_000);
+        return s;
+      } catch (IOException notYet) {
+        s.close();
+        assertThat(System.nanoTime()).as("pushring listening on %d", port).isLessThan(deadline);
+        Thread.sleep(100);
+      }
+    }
   }
 
   private static Map<String, String> staticMode(String host, int port) {

@@ -7,8 +7,10 @@ import io.vertx.core.shareddata.LocalMap;
 
 /**
  * The one place that knows where the current ring lives: the LocalMap {@value #MAP}, key
- * {@value #KEY}, and the event-bus address {@value #ADDRESS} on which every new ring is published.
- * Rings are immutable and {@code Shareable}, so both hand out the same reference, never a copy.
+ * {@value #KEY}, read by routers on every request; and the event-bus address {@value #ADDRESS} on
+ * which every new ring is announced as a {@link RingChange} (previous and new ring), for the
+ * consumers that react to a change: the tap, the status page through it, the reconciler. Rings are
+ * immutable and {@code Shareable}, so both hand out the same reference, never a copy.
  */
 public final class RingPublisher {
   public static final String MAP = "pushring";
@@ -19,15 +21,19 @@ public final class RingPublisher {
 
   private RingPublisher() {}
 
-  /** Registers the zero-copy codec for {@link Ring} on this Vert.x instance. Idempotent. */
+  /** Registers the zero-copy codecs of {@link Ring} and {@link RingChange} on this Vert.x instance. Idempotent. */
   public static void registerCodec(Vertx vertx) {
     LocalCodec.register(vertx, Ring.class);
+    LocalCodec.register(vertx, RingChange.class);
   }
 
-  /** Makes {@code ring} current: LocalMap first (new readers see it), then the announcement. */
+  /**
+   * Makes {@code ring} current: LocalMap first (new readers see it), then the announcement of the
+   * change from the ring it replaced. One publisher (the discovery verticle) per Vert.x.
+   */
   public static void publish(Vertx vertx, Ring ring) {
-    map(vertx).put(KEY, ring);
-    vertx.eventBus().publish(ADDRESS, ring, LOCAL);
+    Ring previous = map(vertx).put(KEY, ring);
+    vertx.eventBus().publish(ADDRESS, new RingChange(previous, ring), LOCAL);
   }
 
   /** The current ring, or null before discovery published the first one. */

@@ -64,11 +64,8 @@ public final class ConfigKeys {
       "port the HTTP server listens on, 0..65535 (0 = any free port, for tests)");
   public static final ConfigKey<Duration> HTTP_IDLE_TIMEOUT = key("http.idle-timeout",
       duration(Duration.ZERO, Duration.ofHours(24)), Duration.ofSeconds(60),
-      "a connection closes after this long with no byte read or written, or kept alive this long after a"
-          + " response without the next request's complete headers, 0..24h; 0 = never");
-  public static final ConfigKey<Duration> HTTP_HEADER_TIMEOUT = key("http.header-timeout",
-      duration(Duration.ZERO, Duration.ofHours(1)), Duration.ofSeconds(10),
-      "a new connection must deliver complete request headers within this time, else 408 and close, 0..1h; 0 = never");
+      "a connection that neither completes a request head or body chunk nor is written to for this long is"
+          + " closed (silent, idle kept-alive and slow-header clients alike), 0..24h; 0 = never");
 
   // ---- router ----
   public static final ConfigKey<RouterMode> ROUTER_MODE = key("router.mode",
@@ -162,6 +159,25 @@ public final class ConfigKeys {
   // ---- tap ----
   public static final ConfigKey<Boolean> TAP_ENABLED = key("tap.enabled", bool(), true,
       "true | false: publish routing decisions for /api/v1/tap and the status page");
+  public static final ConfigKey<Integer> TAP_MAX_SUBSCRIBERS = key("tap.max-subscribers", integer(1, 100_000), 100,
+      "open /api/v1/tap streams at most, 1..100000; one more is answered 503 with Retry-After");
+
+  // ---- reconcile ----
+  public static final ConfigKey<Boolean> RECONCILE_ENABLED = key("reconcile.enabled", bool(), false,
+      "true | false: run the reconciler (moves groups to their owner after ring changes); until leader election exists, enable it on ONE pushring instance only");
+  public static final ConfigKey<Duration> RECONCILE_INTERVAL = key("reconcile.interval",
+      duration(Duration.ofSeconds(1), Duration.ofHours(24)), Duration.ofSeconds(30),
+      "time between two reconcile passes, 1s..24h");
+  public static final ConfigKey<Duration> RECONCILE_SETTLE = key("reconcile.settle",
+      duration(Duration.ZERO, Duration.ofMinutes(10)), Duration.ofSeconds(5),
+      "wait after a ring change before the pass it triggers (a later change restarts the wait), 0s..10m");
+  public static final ConfigKey<Duration> RECONCILE_QUIET = key("reconcile.quiet",
+      duration(Duration.ZERO, Duration.ofHours(24)), Duration.ofSeconds(60),
+      "a group off its owner is migrated only when no copy of it was pushed for this long, 0s..24h");
+  public static final ConfigKey<Integer> RECONCILE_RATE = key("reconcile.rate", integer(1, 10_000), 20,
+      "most writes (PUT or DELETE) per second the reconciler sends to one Pushgateway, 1..10000");
+  public static final ConfigKey<Boolean> RECONCILE_DRY_RUN = key("reconcile.dry-run", bool(), false,
+      "true | false: plan and report every pass, write nothing");
 
   // ---- access-log ----
   public static final ConfigKey<Integer> ACCESS_LOG_EVERY = key("access-log.every", integer(0, 1_000_000), 0,
@@ -178,6 +194,10 @@ public final class ConfigKeys {
 
   static final List<Rule> RULES = List.of(
       new Rule(HTTP_IDLE_TIMEOUT, ConfigKeys::idleTimeoutProblem),
+      // In dynamic-sharding mode the owner hashes the URL as the client spelled it, which the
+      // Pushgateway API does not keep: the reconciler cannot know a group's owner.
+      new Rule(RECONCILE_ENABLED, v -> v.get(RECONCILE_ENABLED) && v.get(PLACEMENT_KEY) == PushringConfig.PlacementKey.DYNAMIC_SHARDING
+          ? "cannot be true with placement.key dynamic-sharding (the owner depends on the URL spelling, which the Pushgateway does not keep)" : null),
       new Rule(DISCOVERY_STATIC_MEMBERS, v -> v.get(DISCOVERY_MODE) == DiscoveryMode.STATIC
           && v.get(DISCOVERY_STATIC_MEMBERS).isEmpty()
           ? "must list at least one host:port when discovery.mode is static" : null),

@@ -52,7 +52,7 @@ public final class ConfigLoader {
 
   private static PushringConfig build(Resolved v) {
     return new PushringConfig(
-        new Http(v.get(HTTP_HOST), v.get(HTTP_PORT), v.get(HTTP_IDLE_TIMEOUT), v.get(HTTP_HEADER_TIMEOUT)),
+        new Http(v.get(HTTP_HOST), v.get(HTTP_PORT), v.get(HTTP_IDLE_TIMEOUT)),
         new Router(v.get(ROUTER_MODE), v.get(ROUTER_REDIRECT_STATUS), v.get(ROUTER_INSTANCES), v.get(ROUTER_RETRY_AFTER),
             v.get(ROUTER_REDIRECT_USER_AGENTS), v.get(ROUTER_MAX_BODY), v.get(ROUTER_PROXY_TIMEOUT),
             v.get(ROUTER_PROXY_BUFFER), v.get(ROUTER_UPLOAD_TIMEOUT)),
@@ -63,8 +63,10 @@ public final class ConfigLoader {
         new Pushgateways(v.get(PUSHGATEWAYS_REGISTER), v.get(PUSHGATEWAYS_SCHEME), v.get(PUSHGATEWAYS_PORT),
             v.get(PUSHGATEWAYS_SERVERS), v.get(PUSHGATEWAYS_RECONCILE_INTERVAL),
             new Check(v.get(CHECK_PATH), v.get(CHECK_INTERVAL), v.get(CHECK_TIMEOUT), v.get(CHECK_DEREGISTER_AFTER))),
-        new Tap(v.get(TAP_ENABLED)),
-        new AccessLog(v.get(ACCESS_LOG_EVERY)));
+        new Tap(v.get(TAP_ENABLED), v.get(TAP_MAX_SUBSCRIBERS)),
+        new AccessLog(v.get(ACCESS_LOG_EVERY)),
+        new PushringConfig.Reconcile(v.get(RECONCILE_ENABLED), v.get(RECONCILE_INTERVAL), v.get(RECONCILE_SETTLE),
+            v.get(RECONCILE_QUIET), v.get(RECONCILE_RATE), v.get(RECONCILE_DRY_RUN)));
   }
 
   private static Object resolve(ConfigKey<?> key, Map<ConfigKey<?>, Object> fromFile, Map<ConfigKey<?>, String> fromEnv) {

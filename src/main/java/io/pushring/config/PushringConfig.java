@@ -15,14 +15,14 @@ public record PushringConfig(
     Consul consul,
     Pushgateways pushgateways,
     Tap tap,
-    AccessLog accessLog) {
+    AccessLog accessLog,
+    Reconcile reconcile) {
 
   /**
-   * {@code idleTimeout}: no byte either way, or no next request after a response, for this long
-   * closes the connection; {@code headerTimeout}: a new connection's first request headers must be
-   * complete within it. {@link Duration#ZERO} = no limit.
+   * {@code idleTimeout}: a connection on which no request head or body chunk completes and nothing
+   * is written for this long is closed; {@link Duration#ZERO} = never.
    */
-  public record Http(String host, int port, Duration idleTimeout, Duration headerTimeout) {}
+  public record Http(String host, int port, Duration idleTimeout) {}
 
   public enum RouterMode { AUTO, REDIRECT, PROXY }
 
@@ -74,7 +74,11 @@ public record PushringConfig(
     public Pushgateways { servers = List.copyOf(servers); }
   }
 
-  public record Tap(boolean enabled) {}
+  /** {@code maxSubscribers}: open {@code /api/v1/tap} streams at most. */
+  public record Tap(boolean enabled, int maxSubscribers) {}
+
+  /** {@code rate}: writes per second per Pushgateway. */
+  public record Reconcile(boolean enabled, Duration interval, Duration settle, Duration quiet, int rate, boolean dryRun) {}
 
   /** {@code every}: log one push-API request in this many (logger {@code pushring.access}); 0 = no access log. */
   public record AccessLog(int every) {}

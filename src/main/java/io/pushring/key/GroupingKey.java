@@ -96,6 +96,24 @@ public final class GroupingKey {
     return p;
   }
 
+  /** The value of the {@code job} label (every key has one), without building {@link #labels()}. */
+  public String job() {
+    int i = 0;
+    int len = canonical.length;
+    while (i < len) {
+      int nameFrom = i;
+      while (canonical[i] != SEPARATOR) i++;
+      int nameTo = i++;
+      int valueFrom = i;
+      while (i < len && canonical[i] != SEPARATOR) i++;
+      if (nameTo - nameFrom == 3 && canonical[nameFrom] == 'j' && canonical[nameFrom + 1] == 'o' && canonical[nameFrom + 2] == 'b') {
+        return new String(canonical, valueFrom, i - valueFrom, StandardCharsets.UTF_8);
+      }
+      i++;
+    }
+    return null;
+  }
+
   private interface LabelVisitor {
     void visit(int nameFrom, int nameTo, int valueFrom, int valueTo);
   }

@@ -66,27 +66,66 @@ final class ApiRoutes {
       }
     });
     // Go decodes the whole path before routing: /metric%73/job/x is a push to the Pushgateway too.
+    // vertx-web cannot route a path with an invalid escape (it answers 400 and logs a stack trace per
+    // request): answer it as Go does, quietly.
+    router.errorHandler(400, ApiRoutes::badRequest);
     router.route().last().handler(ctx -> {
-      if (ctx.request().path().indexOf('%') >= 0) push.handle(ctx.request());
-      else PushHandler.text(ctx.response(), 404, "404 page not found");
+      if (ctx.request().path().indexOf('%') >= 0) {
+        push.handle(ctx.request());
+        return;
+      }
+      try {
+        // Go answers 400 to raw control bytes anywhere in a target, routed or not (over HTTP/2 they reach us).
+        GroupingKeyParser.checkRequestTarget(ctx.request().path(), ctx.request().query());
+        PushHandler.text(ctx.response(), 404, "404 page not found");
+      } catch (InvalidPushPathException bad) {
+        PushHandler.text(ctx.response(), bad.status(), bad.getMessage());
+      }
     });
     return router;
   }
 
+  /** A 400 of vertx-web's own (a target it cannot decode): Go's reason where it has one, in plain text. */
+  private static void badRequest(RoutingContext ctx) {
+    if (ctx.response().ended()) return;
+    try {
+      GroupingKeyParser.checkRequestTarget(ctx.request().path(), ctx.request().query());
+      PushHandler.text(ctx.response(), 400, "400 Bad Request");
+    } catch (InvalidPushPathException bad) {
+      PushHandler.text(ctx.response(), bad.status(), bad.getMessage());
+    }
+  }
+
   private static void route(RoutingContext ctx, RoutingTable current, PushHandler push) {
-    String path = ctx.queryParams().get("path");
+    try {
+      routeChecked(ctx, current, push);
+    } catch (io.vertx.ext.web.handler.HttpException | IllegalArgumentException badQuery) {
+      // ctx.queryParams() on a query vertx-web cannot decode (ua=%zz): the client's mistake, answered in JSON.
+      Throwable why = badQuery.getCause() != null ? badQuery.getCause() : badQuery;
+      error(ctx, 400, "invalid query: " + why.getMessage());
+    }
+  }
+
+  private static void routeChecked(RoutingContext ctx, RoutingTable current, PushHandler push) {
+    String path;
+    try {
+      path = pathParameter(ctx.request().query());
+    } catch (InvalidPushPathException bad) {
+      error(ctx, bad.status(), bad.getMessage());
+      return;
+    }
     if (path == null || path.isEmpty()) {
       error(ctx, 400, "query parameter 'path' is required, e.g. /api/v1/route?path=/metrics/job/x");
       return;
     }
     // The parameter is the push path as a client would send it (still percent-encoded); any query is
-    // not part of the grouping key.
+    // not part of the grouping key, but it is checked as a push's would be.
     int q = path.indexOf('?');
     String rawPath = q < 0 ? path : path.substring(0, q);
     String rawQuery = q < 0 ? null : path.substring(q + 1);
     GroupingKey key;
     try {
-      key = GroupingKeyParser.parse(rawPath);
+      key = GroupingKeyParser.parse(rawPath, rawQuery);
     } catch (InvalidPushPathException bad) {
       error(ctx, bad.status(), bad.getMessage());
       return;
@@ -114,6 +153,53 @@ final class ApiRoutes {
     }
     data.put("decision", decisionJson(ctx, push.policy()));
     success(ctx, data);
+  }
+
+  /**
+   * The first {@code path=} parameter of the raw query, percent-decoded to bytes and returned one char
+   * per byte, the form in which a push's path reaches the parser. {@code +} stays {@code +} (as in a
+   * push path: {@code path=/metrics/job/a+b} asks about job {@code a+b}); a space is {@code %20}, and a
+   * byte that is not UTF-8 ({@code %FF}) stays that byte, so the answer is the push's, byte for byte.
+   * Null when there is no such parameter.
+   */
+  static String pathParameter(String rawQuery) {
+    if (rawQuery == null) return null;
+    int from = 0;
+    int n = rawQuery.length();
+    while (from <= n) {
+      int end = rawQuery.indexOf('&', from);
+      if (end < 0) end = n;
+      if (rawQuery.startsWith("path=", from)) return percentDecode(rawQuery, from + 5, end);
+      from = end + 1;
+    }
+    return null;
+  }
+
+  private static String percentDecode(String s, int from, int to) {
+    StringBuilder out = new StringBuilder(to - from);
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
+      if (c == '%') {
+        int hi = i + 2 < to ? hex(s.charAt(i + 1)) : -1;
+        int lo = i + 2 < to ? hex(s.charAt(i + 2)) : -1;
+        if (hi < 0 || lo < 0) {
+          throw new InvalidPushPathException(400, "invalid URL escape in the 'path' parameter at offset " + (i - from)
+              + "; percent-encode the push path once more, e.g. %2F as %252F");
+        }
+        out.append((char) (hi << 4 | lo));
+        i += 2;
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
+  private static int hex(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
   }
 
   /**

@@ -3,6 +3,7 @@ package io.pushring.router;
 import io.pushring.key.GroupingKey;
 import io.pushring.key.GroupingKeyParser;
 import io.pushring.key.InvalidPushPathException;
+import io.pushring.key.RequestTargets;
 import io.pushring.metrics.Decision;
 import io.pushring.proxy.ProxyForwarder;
 import io.pushring.ring.Member;
@@ -77,9 +78,11 @@ final class PushHandler implements Handler<HttpServerRequest> {
       return;
     }
     String path = req.path();
+    String query = req.query();
     GroupingKey key;
     try {
-      key = GroupingKeyParser.parse(path);
+      // The query too: a control byte there would make the Location header throw (no answer at all).
+      key = GroupingKeyParser.parse(path, query);
     } catch (InvalidPushPathException bad) {
       text(req.response(), bad.status(), bad.getMessage());
       observer.refused(req, Decision.REJECT, bad.status(), null, bad.getMessage(), t0);
@@ -95,7 +98,7 @@ final class PushHandler implements Handler<HttpServerRequest> {
     }
     if (lookupOnly) {
       // What dynamic-sharding answers to a GET: where the push would go, for debugging.
-      text(req.response(), 200, "nextUrl:" + location(current.baseUrl(owner), path, req.query()));
+      text(req.response(), 200, "nextUrl:" + location(current.baseUrl(owner), path, query));
       observer.routed(req, Decision.LOOKUP, 200, key, current, owner, t0);
       return;
     }
@@ -112,14 +115,17 @@ final class PushHandler implements Handler<HttpServerRequest> {
     int status = policy.redirectStatus();
     req.response()
         .setStatusCode(status)
-        .putHeader(HttpHeaders.LOCATION, location(current.baseUrl(owner), path, req.query()))
+        .putHeader(HttpHeaders.LOCATION, location(current.baseUrl(owner), path, query))
         .end();
     observer.routed(req, Decision.REDIRECT, status, key, current, owner, rule.reason(), t0);
   }
 
-  /** The owner's base URL + the path exactly as received (still percent-encoded) + the original query. */
+  /**
+   * The owner's base URL + the path as received (still percent-encoded) + the original query, with
+   * the bytes a URI cannot carry raw ({@code #}, non-ASCII, ...) percent-encoded: see {@link RequestTargets}.
+   */
   static String location(String baseUrl, String rawPath, String rawQuery) {
-    return rawQuery == null ? baseUrl + rawPath : baseUrl + rawPath + '?' + rawQuery;
+    return RequestTargets.location(baseUrl, rawPath, rawQuery);
   }
 
   /** A plain-text answer the way Go's http.Error writes one: text/plain, nosniff, trailing newline. */

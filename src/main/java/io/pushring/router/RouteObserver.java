@@ -6,9 +6,7 @@ import io.pushring.metrics.RequestMetrics;
 import io.pushring.ring.Member;
 import io.pushring.tap.TapEvent;
 import io.pushring.tap.TapSwitch;
-import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.http.HttpServerRequest;
-import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * One per router verticle, confined to its event loop.
  *
  * <p>Cost with no subscriber and no access log: {@link #start} is one volatile read, and each
- * report is a cached counter increment; nothing is allocated, timed or published.
+ * report is a cached counter increment; nothing is allocated, timed or published. With subscribers
+ * (any number): one {@link TapEvent} and one queue offer per request.
  */
 final class RouteObserver {
   private static final Logger ACCESS = LoggerFactory.getLogger("pushring.access");
@@ -28,15 +27,13 @@ final class RouteObserver {
 
   private final RequestMetrics metrics;
   private final TapSwitch tap;
-  private final EventBus eventBus;
   private final Supplier<RoutingTable> table;
   private final int accessEvery;
   private long accessCount;
 
-  RouteObserver(RequestMetrics metrics, TapSwitch tap, EventBus eventBus, Supplier<RoutingTable> table, int accessEvery) {
+  RouteObserver(RequestMetrics metrics, TapSwitch tap, Supplier<RoutingTable> table, int accessEvery) {
     this.metrics = metrics;
     this.tap = tap;
-    this.eventBus = eventBus;
     this.table = table;
     this.accessEvery = accessEvery;
   }
@@ -77,20 +74,15 @@ final class RouteObserver {
     boolean log = accessEvery > 0 && ++accessCount % accessEvery == 0;
     if (!publish && !log) return;
     long micros = (System.nanoTime() - t0) / 1_000;
-    TapEvent e = new TapEvent(System.currentTimeMillis(), req.method().name(), req.path(),
-        key == null ? null : key.printable(), key == null ? null : job(key),
+    // Only what the router holds already: the printable key, the job and the JSON are the tap hub's work.
+    TapEvent e = new TapEvent(System.currentTimeMillis(), req.method().name(), req.path(), key,
         owner == null ? null : owner.id(), owner == null ? null : owner.address(),
         decision.label(), status, ringVersion, micros, reason);
-    if (publish) tap.publish(eventBus, e);
+    if (publish) tap.publish(e);
     if (log) {
       ACCESS.info("{} {} {} {} member={} key={} ring=v{} {}us{}", e.method(), e.path(), e.status(), e.decision(),
           e.member() == null ? "-" : e.member(), e.key() == null ? "-" : e.key(), e.ringVersion(), e.micros(),
           reason == null ? "" : " -- " + reason);
     }
-  }
-
-  private static String job(GroupingKey key) {
-    byte[] job = key.labels().get("job");
-    return job == null ? null : new String(job, StandardCharsets.UTF_8);
   }
 }

@@ -32,10 +32,12 @@ public final class RouterVerticle extends VerticleBase {
   private final int accessLogEvery;
   private final PushringMetrics metrics;
   private final TapSwitch tap;
+  private final PushringConfig.Http http;
   private RoutingTable table = RoutingTable.none();
   private LocalMap<String, Ring> rings;
   private HttpServer server;
   private ProxyForwarder proxy;
+  private final ConnectionDrain drain = new ConnectionDrain();
 
   public RouterVerticle(PushringConfig config, PushringMetrics metrics, TapSwitch tap) {
     this.metrics = metrics;
@@ -44,19 +46,22 @@ public final class RouterVerticle extends VerticleBase {
     this.policy = RedirectPolicy.from(config);
     this.proxySettings = ProxySettings.from(config);
     this.accessLogEvery = config.accessLog().every();
+    this.http = config.http();
   }
 
   @Override
   public Future<?> start() {
     RouteObserver observer = new RouteObserver(new RequestMetrics(metrics.registry()),
-        tap, vertx.eventBus(), this::table, accessLogEvery);
+        tap, this::table, accessLogEvery);
     rings = RingPublisher.localMap(vertx);
     // Created on this verticle's event loop: its pooled connections stay there.
     proxy = policy.mayProxy() ? new ProxyForwarder(vertx, proxySettings) : null;
     PushHandler push = new PushHandler(this::table, options, observer, policy, proxy);
     Router api = ApiRoutes.create(vertx, this::table, push, metrics, tap);
-    server = vertx.createHttpServer(serverOptions())
+    server = vertx.createHttpServer(serverOptions(http))
+        .connectionHandler(drain::connected)
         .requestHandler(req -> {
+          drain.request(req);
           if (PushHandler.isPushPath(req.path())) push.handle(req);
           else api.handle(req);
         });
@@ -67,6 +72,10 @@ public final class RouterVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    // Responses still to be written say Connection: close; then Vert.x closes idle connections at
+    // once, sends GOAWAY on HTTP/2 ones, closes the others as their response ends (tap streams end
+    // on the connection's shutdown signal), and whatever remains after DRAIN_SECONDS.
+    drain.start();
     Future<Void> drained = server == null ? Future.succeededFuture() : server.shutdown(DRAIN_SECONDS, TimeUnit.SECONDS);
     return proxy == null ? drained : drained.eventually(proxy::close);
   }
@@ -95,8 +104,13 @@ public final class RouterVerticle extends VerticleBase {
     }
   }
 
-  private static HttpServerOptions serverOptions() {
+  private static HttpServerOptions serverOptions(PushringConfig.Http http) {
     return new HttpServerOptions()
+        // Netty's idle handler sits behind the HTTP decoder, so it counts complete messages (request
+        // heads, body chunks), not bytes: a client trickling header bytes is as idle as a silent
+        // one, and is closed too, whether before its first request or between two.
+        .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, http.idleTimeout().toMillis()))
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         // Go's server (and so the Pushgateway) accepts request lines up to 1 MiB; so do we, or long
         // but valid grouping keys would get 414 here and 2xx there.
         .setMaxInitialLineLength(1 << 20)

@@ -62,7 +62,12 @@ public record TapFilter(String job, String member, Set<Decision> decisions, doub
 
   /** Does {@code e} pass the job, member and decision filters? (Sampling is separate.) */
   public boolean matches(TapEvent e) {
-    if (!job.isEmpty() && !job.equals(e.job())) return false;
+    return matches(e, job.isEmpty() ? null : e.job());
+  }
+
+  /** The same, with the event's job worked out by the caller once for all subscribers (null: unknown or none). */
+  boolean matches(TapEvent e, String eventJob) {
+    if (!job.isEmpty() && !job.equals(eventJob != null ? eventJob : e.job())) return false;
     if (!member.isEmpty() && !member.equals(e.member()) && !member.equals(e.address())) return false;
     return decisions.isEmpty() || decisions.contains(Decision.ofLabel(e.decision()));
   }

@@ -54,7 +54,7 @@ public class PushPathBench {
 
   @State(Scope.Thread)
   public static class Paths {
-    @Param({"typical", "mixed"})
+    @Param({"typical", "mixed", "reversed1000"})
     String paths;
 
     @Param({"GROUPING_KEY", "DYNAMIC_SHARDING"})
@@ -71,7 +71,8 @@ public class PushPathBench {
 
     @Setup
     public void setUp() {
-      pool = paths.equals("typical") ? new String[] {TYPICAL} : mixed(MIXED, new Random(42));
+      pool = paths.equals("typical") ? new String[] {TYPICAL}
+          : paths.equals("reversed1000") ? new String[] {reversed(1000)} : mixed(MIXED, new Random(42));
       for (String p : pool) GroupingKeyParser.parse(p); // every path must be valid, or the bench lies
       List<Member> fleet = new ArrayList<>();
       for (int i = 0; i < 100; i++) fleet.add(Member.ofAddress("10.0.0." + (i + 1), 9091));
@@ -128,12 +129,19 @@ public class PushPathBench {
     return s.ring.route(GroupingKeyParser.parse(s.path()));
   }
 
-  /** route + the Location string, as PushHandler builds it. */
+  /** route + the Location string, as PushHandler builds it (RequestTargets: bytes a URI cannot carry encoded). */
   @Benchmark
   public String routeAndLocation(Paths s) {
     String path = s.path();
     Member owner = s.ring.route(GroupingKeyParser.parse(path));
-    return owner == null ? null : s.baseUrl + path;
+    return owner == null ? null : io.pushring.key.RequestTargets.location(s.baseUrl, path, null);
+  }
+
+  /** A hostile but accepted path: 1,000 label pairs (the limit) in reverse name order. */
+  static String reversed(int pairs) {
+    StringBuilder p = new StringBuilder("/metrics/job/hostile");
+    for (int i = pairs - 1; i >= 0; i--) p.append("/l").append(i).append("/v");
+    return p.toString();
   }
 
   private static String b64(String s) {

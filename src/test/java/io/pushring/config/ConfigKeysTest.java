@@ -31,7 +31,6 @@ class ConfigKeysTest {
     m.put("http.host", new Probe("127.0.0.1", c -> c.http().host()));
     m.put("http.port", new Probe("1234", c -> c.http().port()));
     m.put("http.idle-timeout", new Probe("90s", c -> c.http().idleTimeout()));
-    m.put("http.header-timeout", new Probe("5s", c -> c.http().headerTimeout()));
     m.put("router.mode", new Probe("proxy", c -> c.router().mode()));
     m.put("router.redirect-status", new Probe("308", c -> c.router().redirectStatus()));
     m.put("router.instances", new Probe("3", c -> c.router().instances()));
@@ -61,7 +60,14 @@ class ConfigKeysTest {
     m.put("pushgateways.check.timeout", new Probe("3s", c -> c.pushgateways().check().timeout()));
     m.put("pushgateways.check.deregister-after", new Probe("5m", c -> c.pushgateways().check().deregisterAfter()));
     m.put("tap.enabled", new Probe("false", c -> c.tap().enabled()));
+    m.put("tap.max-subscribers", new Probe("7", c -> c.tap().maxSubscribers()));
     m.put("access-log.every", new Probe("100", c -> c.accessLog().every()));
+    m.put("reconcile.enabled", new Probe("true", c -> c.reconcile().enabled()));
+    m.put("reconcile.interval", new Probe("2m", c -> c.reconcile().interval()));
+    m.put("reconcile.settle", new Probe("0s", c -> c.reconcile().settle()));
+    m.put("reconcile.quiet", new Probe("5m", c -> c.reconcile().quiet()));
+    m.put("reconcile.rate", new Probe("5", c -> c.reconcile().rate()));
+    m.put("reconcile.dry-run", new Probe("true", c -> c.reconcile().dryRun()));
     return m;
   }
 
@@ -85,7 +91,7 @@ class ConfigKeysTest {
 
   @Test
   void environmentNamesFollowTheRule() {
-    assertThat(ConfigKeys.all()).hasSize(34);
+    assertThat(ConfigKeys.all()).hasSize(40);
     assertThat(ConfigKeys.ROUTER_REDIRECT_STATUS.envName()).isEqualTo("PUSHRING_ROUTER_REDIRECT_STATUS");
     assertThat(ConfigKeys.CHECK_DEREGISTER_AFTER.envName()).isEqualTo("PUSHRING_PUSHGATEWAYS_CHECK_DEREGISTER_AFTER");
     for (ConfigKey<?> k : ConfigKeys.all()) {

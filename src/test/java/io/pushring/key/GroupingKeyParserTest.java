@@ -205,7 +205,7 @@ class GroupingKeyParserTest {
   @Test
   void sameGroupWhateverTheEncodingOrOrder() {
     List<String> paths = List.of(
-        "/metrics/job/batch/instance/host-1/region/eu west",
+        "/metrics/job/batch/instance/host-1/region/eu%20west", // a raw space: 400, as Go (see below)
         "/metrics/job/batch/region/eu%20west/instance/host-1",
         "/metrics/job/batch/region@base64/ZXUgd2VzdA/instance/host-1",
         "/metrics/job/batch/region@base64/ZXUgd2VzdA==/instance@base64/aG9zdC0x",
@@ -359,6 +359,81 @@ class GroupingKeyParserTest {
     assertThat(Utf8.isValid(bytes(0xed, 0x9f, 0xbf), 0, 3)).isTrue(); // U+D7FF
     assertThat(Utf8.isValid(bytes(0xe2, 0x82), 0, 2)).isFalse(); // truncated
     assertThat(GoQuote.quote(bytes(0xe2, 0x82, 0x41), 0, 3)).isEqualTo("\"\\xe2\\x82A\"");
+  }
+
+  // ---- bounded work and hostile request targets (issue 9, rows 1 and 6)
+
+  @Test
+  void moreLabelPairsThanTheLimitAre400AndTheLimitItselfParses() {
+    assertThatThrownBy(() -> GroupingKeyParser.parse(reversedLabels(GroupingKeyParser.MAX_LABEL_PAIRS + 1)))
+        .isInstanceOfSatisfying(InvalidPushPathException.class, e -> {
+          assertThat(e.status()).isEqualTo(400);
+          assertThat(e.getMessage()).isEqualTo("too many labels in the grouping key: 1001 label pairs, pushring's limit is 1000"
+              + " (a Pushgateway holding such a group slows down every push to it)");
+        });
+    // 30,000 pairs in reverse order: the path that kept an event loop busy for seconds is refused at once.
+    assertThatThrownBy(() -> GroupingKeyParser.parse(reversedLabels(30_000)))
+        .isInstanceOfSatisfying(InvalidPushPathException.class, e -> assertThat(e.getMessage()).contains("30000 label pairs"));
+
+    GroupingKey atLimit = GroupingKeyParser.parse(reversedLabels(GroupingKeyParser.MAX_LABEL_PAIRS));
+    assertThat(atLimit.labels()).hasSize(GroupingKeyParser.MAX_LABEL_PAIRS + 1);
+    assertThat(new String(atLimit.labels().get("l0"), StandardCharsets.UTF_8)).isEqualTo("v0");
+    assertThat(atLimit.labels().firstKey()).isEqualTo("job");
+  }
+
+  /** The merge sort beyond 16 labels against a plain model: sorted names, the last duplicate wins, the URL job wins. */
+  @Test
+  void manyLabelsSortLikeTheModelWithTheLastDuplicateWinning() {
+    java.util.Random random = new java.util.Random(9);
+    String[] names = {"a", "b", "ab", "aa", "a_", "A", "_", "job", "b1", "zz", "instance", "x"};
+    for (int round = 0; round < 400; round++) {
+      int count = round < 50 ? round : 1 + random.nextInt(GroupingKeyParser.MAX_LABEL_PAIRS);
+      boolean fewNames = random.nextBoolean();
+      StringBuilder path = new StringBuilder("/metrics/job/j").append(round);
+      Map<String, String> model = new java.util.TreeMap<>();
+      for (int i = 0; i < count; i++) {
+        String name = fewNames ? names[random.nextInt(names.length)] : "n" + random.nextInt(count * 2 + 1);
+        String value = "v" + i;
+        path.append('/').append(name).append('/').append(value);
+        model.put(name, value);
+      }
+      model.put("job", "j" + round);
+      GroupingKey key = GroupingKeyParser.parse(path.toString());
+      assertThat(asStrings(key.labels())).as("round %d, %d labels", round, count).isEqualTo(model);
+      assertThat(key.canonical()).isEqualTo(canonicalOf(model));
+    }
+  }
+
+  @Test
+  void controlBytesAndSpacesAnywhereInTheTargetAre400LikeGo() {
+    for (int b : new int[] {0x00, 0x01, 0x08, 0x09, 0x0a, 0x0b, 0x0d, 0x0e, 0x1f, 0x7f}) {
+      String c = String.valueOf((char) b);
+      for (String[] target : new String[][] {{"/metrics/job/a" + c, null}, {"/metrics/job/a", "x" + c + "y"},
+          {"/metrics/job/%zz", c}, {"/nowhere", c}}) {
+        assertThatThrownBy(() -> GroupingKeyParser.parse(target[0], target[1])).as("0x%02x in %s", b, (Object) target)
+            .isInstanceOfSatisfying(InvalidPushPathException.class, e -> {
+              assertThat(e.status()).isEqualTo(400);
+              assertThat(e.getMessage()).isEqualTo("invalid control character in URL");
+            });
+      }
+    }
+    for (String[] target : new String[][] {{"/metrics/job/a b", null}, {"/metrics/job/a", "x y"}}) {
+      assertThatThrownBy(() -> GroupingKeyParser.parse(target[0], target[1]))
+          .isInstanceOfSatisfying(InvalidPushPathException.class, e -> {
+            assertThat(e.status()).isEqualTo(400);
+            assertThat(e.getMessage()).isEqualTo("invalid space in URL (percent-encode it as %20)");
+          });
+    }
+    // Go lets anything else through in the query (the Pushgateway ignores it), bad escapes and '#' included.
+    assertThat(GroupingKeyParser.parse("/metrics/job/a", "%zz#x?\u00ff\"\u0080")).isEqualTo(GroupingKeyParser.parse("/metrics/job/a"));
+    // and a raw '#' is a path byte, as for the Pushgateway, which stores job="x#frag".
+    assertThat(asStrings(GroupingKeyParser.parse("/metrics/job/x#frag").labels())).containsEntry("job", "x#frag");
+  }
+
+  private static String reversedLabels(int pairs) {
+    StringBuilder path = new StringBuilder("/metrics/job/big");
+    for (int i = pairs - 1; i >= 0; i--) path.append("/l").append(i).append("/v").append(i);
+    return path.toString();
   }
 
   // ---- helpers

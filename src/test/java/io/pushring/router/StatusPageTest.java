@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.pushring.PushringApp;
 import io.pushring.bus.RingPublisher;
 import io.pushring.key.GroupingKeyParser;
+import io.pushring.ring.Member;
+import io.pushring.ring.Ring;
 import io.pushring.testing.JdkHttp;
 import io.pushring.testing.TestConfig;
 import io.vertx.core.Vertx;
@@ -13,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -134,5 +137,33 @@ class StatusPageTest {
     Files.write(shot, browser.getScreenshotAs(OutputType.BYTES));
     System.out.println("status page screenshot: " + shot.toAbsolutePath() + " (" + Files.size(shot) + " bytes)");
     assertThat(Files.size(shot)).isGreaterThan(10_000);
+  }
+
+  @Test
+  void aRingChangeAppearsLiveWithEachMembersShareBeforeAndAfter() {
+    browser.get("http://127.0.0.1:" + port + "/");
+    WebDriverWait wait = new WebDriverWait(browser, WAIT);
+    wait.ignoring(StaleElementReferenceException.class);
+    wait.until(d -> "open".equals(d.findElement(By.id("tap-state")).getAttribute("data-state")));
+    wait.until(d -> d.findElements(By.cssSelector("#ring tbody tr[data-member]")).size() == 3);
+
+    Ring before = RingPublisher.current(vertx);
+    List<Member> members = new ArrayList<>(before.members());
+    Member removed = members.remove(0);
+    Member added = Member.ofAddress("10.0.0.4", 9091);
+    members.add(added);
+    RingPublisher.publish(vertx, before.withMembers(members, 2));
+
+    WebElement change = wait.until(d -> d.findElements(By.cssSelector("#ring-changes .change[data-version='2']"))
+        .stream().findFirst().orElse(null));
+    assertThat(change.getText()).contains("v1 \u2192 v2", "+" + added.id(), "\u2212" + removed.id(), "of the keys moved");
+    List<String> rows = change.findElements(By.cssSelector("tr[data-member]")).stream().map(WebElement::getText).toList();
+    assertThat(rows).hasSize(4);
+    assertThat(rows).anySatisfy(r -> assertThat(r).startsWith(removed.id()).contains("33.").endsWith("removed"));
+    assertThat(rows).anySatisfy(r -> assertThat(r).startsWith(added.id()).contains("0.0%").contains("33."));
+    // And the ring table follows.
+    wait.until(d -> d.findElements(By.cssSelector("#ring tbody tr[data-member]")).stream()
+        .anyMatch(r -> added.id().equals(r.getAttribute("data-member"))));
+    assertThat(browser.findElement(By.id("ring-version")).getText()).isEqualTo("v2");
   }
 }

@@ -6,7 +6,14 @@ import io.pushring.metrics.RequestMetrics;
 import io.pushring.ring.Member;
 import io.pushring.ring.Placement;
 import io.pushring.ring.Ring;
+import io.pushring.tap.TapHub;
+import io.pushring.tap.TapStream;
 import io.pushring.tap.TapSwitch;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -33,12 +40,14 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * What the tap costs the push handler: {@link PushHandler#handle} on a PUT (parse, ring lookup,
  * {@code Location}, request counter, observer) with the tap disabled, enabled with no subscriber,
- * and enabled with one subscriber (an event-bus consumer, so each push builds and publishes an event).
- * The request is an in-memory stand-in (a proxy, same cost in every case), so the figures are the
- * handler's CPU, no socket I/O. The acceptance bar: "idle" within 2% of "disabled".
+ * with one and with {@value #SUBSCRIBERS} idle subscribers (real {@code /api/v1/tap} streams on a real HTTP server
+ * in this JVM, fanned out by a real {@link TapHub}, each filtering on a job no push has), and with
+ * {@value #SUBSCRIBERS} readers of every event. The request is an in-memory stand-in (a proxy,
+ * same cost in every case), so the handler figures are the router's CPU per push, no socket I/O.
  *
- * <p>Run: {@code make bench-jmh JMH_ARGS="TapCostBench -f 3 -prof gc"}. Lives next to PushHandler
- * because the handler is package-private; surefire ignores it (not a *Test).
+ * <p>Run: {@code make bench-jmh JMH_ARGS="TapCostBench -f 3 -prof gc"}, or {@link #main} for the
+ * same-run comparison the README quotes. Lives next to PushHandler because the handler is
+ * package-private; surefire ignores it (not a *Test).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -47,10 +56,14 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(2)
 @State(Scope.Thread)
 public class TapCostBench {
-  @Param({"disabled", "idle", "subscribed"})
+  static final int SUBSCRIBERS = 1_000;
+
+  @Param({"disabled", "idle", "one", "subscribers", "readers"})
   String tap;
 
   private Vertx vertx;
+  private Vertx clients;
+  private TapSwitch tapSwitch;
   private PushHandler handler;
   private HttpServerRequest[] requests;
   private int next;
@@ -63,14 +76,15 @@ public class TapCostBench {
     for (int i = 1; i <= 10; i++) members.add(Member.ofAddress("10.0.0." + i, 9091));
     Ring ring = Ring.build(Placement.GROUPING_KEY, members, 1);
     RoutingTable table = RoutingTable.of(ring, "http");
-    io.pushring.bus.LocalCodec.register(vertx, io.pushring.tap.TapEvent.class);
-    TapSwitch tapSwitch = new TapSwitch(!tap.equals("disabled"), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-    if (tap.equals("subscribed")) {
-      vertx.eventBus().localConsumer(TapSwitch.ADDRESS, m -> { }).completion().await();
-      tapSwitch.subscribed();
+    tapSwitch = new TapSwitch(!tap.equals("disabled"), 100_000, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    switch (tap) {
+      case "one" -> subscribe(1, "?job=nobody");
+      case "subscribers" -> subscribe(SUBSCRIBERS, "?job=nobody");
+      case "readers" -> subscribe(SUBSCRIBERS, "");
+      default -> { }
     }
     RouteObserver observer = new RouteObserver(new RequestMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)),
-        tapSwitch, vertx.eventBus(), () -> table, 0);
+        tapSwitch, () -> table, 0);
     // Redirect mode: the members are not contacted.
     handler = new PushHandler(() -> table, new RouterOptions("127.0.0.1", 0, 307, "5", "http"), observer,
         new RedirectPolicy(io.pushring.config.PushringConfig.RouterMode.REDIRECT, List.of(), "http", 307), null);
@@ -81,8 +95,27 @@ public class TapCostBench {
     }
   }
 
+  /** {@code n} SSE streams from a second Vert.x (the clients) to this one's tap endpoint. */
+  private void subscribe(int n, String query) {
+    vertx.deployVerticle(new TapHub(tapSwitch), new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await();
+    io.vertx.ext.web.Router web = io.vertx.ext.web.Router.router(vertx);
+    web.get("/api/v1/tap").handler(new TapStream(vertx, tapSwitch));
+    int port = vertx.createHttpServer().requestHandler(web).listen(0, "127.0.0.1").await().actualPort();
+    clients = Vertx.vertx();
+    HttpClient client = clients.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(n));
+    List<Future<?>> opened = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      opened.add(client.request(HttpMethod.GET, port, "127.0.0.1", "/api/v1/tap" + query)
+          .compose(req -> req.send())
+          .map(resp -> resp.handler(buf -> { })));
+    }
+    Future.all(opened).await();
+    while (tapSwitch.subscribers() < n) Thread.onSpinWait();
+  }
+
   @TearDown(Level.Trial)
   public void tearDown() {
+    if (clients != null) clients.close().await();
     vertx.close().await();
   }
 
@@ -94,9 +127,11 @@ public class TapCostBench {
 
   /**
    * The same comparison, robust to a shared, overloaded machine (JMH's wall-clock throughput swings
-   * by tens of percent there): both handlers in one JVM, measured in alternating slices, each
+   * by tens of percent there): every variant in one JVM, measured in alternating slices, each
    * slice's rate in operations per second of this thread's CPU time (time descheduled does not
-   * count). Prints the median rate of each variant and the median of the per-round ratios.
+   * count). Prints the median rate of each variant, the median of the per-round ratios to "idle"
+   * (tap enabled, no subscriber), and the CPU the other threads of the process (tap hub, event
+   * loops, the subscribers' clients) spent per push in each variant.
    *
    * <p>Run: {@code mvn -q test-compile exec:exec -Dexec.executable=java
    * -Dexec.args="-cp %classpath io.pushring.router.TapCostBench 40"} (argument: rounds).
@@ -104,7 +139,7 @@ public class TapCostBench {
   public static void main(String[] args) {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 40;
     long sliceNanos = TimeUnit.MILLISECONDS.toNanos(250);
-    String[] variants = {"disabled", "idle"};
+    String[] variants = args.length > 1 ? args[1].split(",") : new String[] {"idle", "one", "subscribers", "disabled", "readers"};
     TapCostBench[] benches = new TapCostBench[variants.length];
     for (int v = 0; v < variants.length; v++) {
       benches[v] = new TapCostBench();
@@ -112,35 +147,53 @@ public class TapCostBench {
       benches[v].setUp();
     }
     java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    for (int v = 0; v < variants.length; v++) {
+      System.out.printf("%-11s %d subscribers after set-up%n", variants[v], benches[v].tapSwitch.subscribers());
+    }
     long sink = 0;
     for (int w = 0; w < 10; w++) for (TapCostBench b : benches) sink += slice(b, sliceNanos, mx)[0];
     double[][] rates = new double[variants.length][rounds];
-    double[] ratios = new double[rounds];
+    double[][] others = new double[variants.length][rounds];
+    double[][] ratios = new double[variants.length][rounds];
     for (int r = 0; r < rounds; r++) {
       for (int k = 0; k < variants.length; k++) {
-        int v = (r + k) % variants.length; // alternate which variant goes first
-        long[] opsAndCpu = slice(benches[v], sliceNanos, mx);
-        rates[v][r] = opsAndCpu[0] / (opsAndCpu[1] / 1e9);
+        int v = (r + k) % variants.length; // rotate which variant goes first
+        long[] opsCpuOthers = slice(benches[v], sliceNanos, mx);
+        rates[v][r] = opsCpuOthers[0] / (opsCpuOthers[1] / 1e9);
+        others[v][r] = (double) opsCpuOthers[2] / opsCpuOthers[0];
       }
-      ratios[r] = rates[1][r] / rates[0][r];
+      for (int v = 0; v < variants.length; v++) ratios[v][r] = rates[v][r] / rates[0][r];
+    }
+    for (int v = 0; v < variants.length; v++) {
+      System.out.printf("%-11s %s%n", variants[v], benches[v].tapSwitch.subscribers() + " subscribers at the end, "
+          + benches[v].tapSwitch.publishedCount() + " published, " + benches[v].tapSwitch.encodedCount() + " encodes, "
+          + benches[v].tapSwitch.droppedCount() + " dropped, " + benches[v].tapSwitch.disconnectedCount() + " disconnected");
     }
     for (TapCostBench b : benches) b.tearDown();
     for (int v = 0; v < variants.length; v++) {
-      double[] sorted = rates[v].clone();
-      java.util.Arrays.sort(sorted);
-      System.out.printf("%-9s median %,.0f pushes/s per CPU-second (p25 %,.0f, p75 %,.0f)%n", variants[v],
-          sorted[rounds / 2], sorted[rounds / 4], sorted[3 * rounds / 4]);
+      System.out.printf("%-11s median %,.0f pushes/s per CPU-second of the router thread (p25 %,.0f, p75 %,.0f);"
+          + " other threads %,.0f ns CPU per push; ratio to %s: median %.3f (p25 %.3f, p75 %.3f)%n",
+          variants[v], median(rates[v], 2), median(rates[v], 1), median(rates[v], 3), median(others[v], 2),
+          variants[0], median(ratios[v], 2), median(ratios[v], 1), median(ratios[v], 3));
     }
-    double[] sortedRatios = ratios.clone();
-    java.util.Arrays.sort(sortedRatios);
-    System.out.printf("idle/disabled: median %.4f (p25 %.4f, p75 %.4f) over %d rounds [sink %d]%n",
-        sortedRatios[rounds / 2], sortedRatios[rounds / 4], sortedRatios[3 * rounds / 4], rounds, sink & 1);
+    System.out.printf("%d rounds of %d ms slices [sink %d]%n", rounds, sliceNanos / 1_000_000, sink & 1);
+    System.exit(0);
   }
 
-  /** Runs {@code b} for about {@code nanos}: {operations, CPU nanoseconds of this thread}. */
+  /** Quartile {@code q} (1, 2 or 3) of {@code values}. */
+  private static double median(double[] values, int q) {
+    double[] sorted = values.clone();
+    java.util.Arrays.sort(sorted);
+    return sorted[Math.min(sorted.length - 1, q * sorted.length / 4)];
+  }
+
+  /** Runs {@code b} for about {@code nanos}: {operations, CPU ns of this thread, CPU ns of the other threads}. */
   private static long[] slice(TapCostBench b, long nanos, java.lang.management.ThreadMXBean mx) {
+    com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     long ops = 0;
     long h = 0;
+    long process0 = os.getProcessCpuTime();
     long cpu0 = mx.getCurrentThreadCpuTime();
     long end = System.nanoTime() + nanos;
     while (System.nanoTime() < end) {
@@ -148,7 +201,8 @@ public class TapCostBench {
       ops += 1_000;
     }
     long cpu = mx.getCurrentThreadCpuTime() - cpu0;
-    return new long[] {ops + (h & 0), cpu};
+    long process = os.getProcessCpuTime() - process0;
+    return new long[] {ops + (h & 0), cpu, Math.max(0, process - cpu)};
   }
 
   private static HttpServerRequest request(HttpMethod method, String path, HttpServerResponse response) {

@@ -3,6 +3,7 @@ package io.pushring.tap;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pushring.key.GroupingKeyParser;
 import io.pushring.metrics.Decision;
 import io.vertx.core.MultiMap;
 import java.util.Set;
@@ -10,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 class TapFilterTest {
   private static TapEvent event(String job, String member, String address, String decision) {
-    return new TapEvent(0, "PUT", "/metrics/job/" + job, "{job=\"" + job + "\"}", job, member, address,
+    return new TapEvent(0, "PUT", "/metrics/job/" + job, GroupingKeyParser.parse("/metrics/job/" + job), member, address,
         decision, 307, 1, 5, null);
   }
 
@@ -25,7 +26,7 @@ class TapFilterTest {
     TapFilter f = TapFilter.parse(params());
     assertThat(f).isEqualTo(TapFilter.ALL);
     assertThat(f.matches(event("a", "m1", "10.0.0.1:9091", "redirect"))).isTrue();
-    assertThat(f.matches(new TapEvent(0, "PUT", "/metrics/bad", null, null, null, null, "reject", 404, 1, 1, "x"))).isTrue();
+    assertThat(f.matches(new TapEvent(0, "PUT", "/metrics/bad", null, null, null, "reject", 404, 1, 1, "x"))).isTrue();
     assertThat(f.describe()).isEqualTo("job=* member=* decision=* sample=1");
   }
 
@@ -34,7 +35,7 @@ class TapFilterTest {
     TapFilter f = TapFilter.parse(params("job", "batch"));
     assertThat(f.matches(event("batch", "m1", "a:1", "redirect"))).isTrue();
     assertThat(f.matches(event("batch2", "m1", "a:1", "redirect"))).isFalse();
-    assertThat(f.matches(new TapEvent(0, "PUT", "/metrics/x", null, null, null, null, "reject", 404, 1, 1, "x"))).isFalse();
+    assertThat(f.matches(new TapEvent(0, "PUT", "/metrics/x", null, null, null, "reject", 404, 1, 1, "x"))).isFalse();
   }
 
   @Test
@@ -88,12 +89,12 @@ class TapFilterTest {
 
   @Test
   void eventJsonHasTheDocumentedFieldsInReadingOrder() {
-    TapEvent e = new TapEvent(1_700_000_000_123L, "PUT", "/metrics/job/a", "{job=\"a\"}", "a", "m1", "10.0.0.1:9091",
+    TapEvent e = new TapEvent(1_700_000_000_123L, "PUT", "/metrics/job/a", GroupingKeyParser.parse("/metrics/job/a"), "m1", "10.0.0.1:9091",
         "redirect", 307, 4, 12, null);
     assertThat(e.toJson().fieldNames()).containsExactly("ts", "method", "path", "key", "member", "decision", "status",
         "ringVersion", "micros", "job", "address");
     assertThat(e.toJson().getString("ts")).isEqualTo("2023-11-14T22:13:20.123Z");
-    TapEvent rejected = new TapEvent(0, "PUT", "/metrics/job", null, null, null, null, "reject", 404, 4, 3, "not found");
+    TapEvent rejected = new TapEvent(0, "PUT", "/metrics/job", null, null, null, "reject", 404, 4, 3, "not found");
     assertThat(rejected.toJson().fieldNames()).containsExactly("ts", "method", "path", "decision", "status",
         "ringVersion", "micros", "reason");
     assertThat(Set.copyOf(TapFilter.ALL.decisions())).isEmpty();

@@ -1,0 +1,243 @@
+package io.pushring.reconcile;
+
+import io.pushring.key.GroupingKey;
+import io.pushring.ring.Member;
+import io.pushring.ring.Ring;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * One reconcile pass, blocking, on the caller's thread (the verticle's single worker): read every
+ * member, {@link Planner#plan plan}, then carry the plan out, paced per member.
+ *
+ * <p>Race design, in the order of the steps of a migration (the planner already limits migrations
+ * to groups nobody pushed for the quiet period):
+ * <ol>
+ *   <li>the source's families are read, and the migration is dropped if the source copy changed
+ *       since the plan (its push time differs);
+ *   <li>the owner is read again right before the PUT, and the migration is dropped if the owner now
+ *       holds a copy at least as new (a client pushed meanwhile: the next pass deletes the source);
+ *   <li>the PUT, then the owner is read once more: the group must be there, at least as new;
+ *   <li>the source is read again and its copy deleted only if still unchanged.
+ * </ol>
+ * Before every write the ring is compared with the current one: if it changed, the pass stops (the
+ * plan was made for another owner) and the next one starts from fresh reads. What is left is a
+ * client that wakes after the quiet period in the instant between step 2 and the PUT (of the order
+ * of one request): its push would be replaced by the older copy until its next push. Deletes have
+ * no such window that loses data: the owner keeps a copy at least as new.
+ *
+ * <p>Reads of the owner and source happen once per batch of {@value #BATCH} migrations, not once per
+ * group, because each read lists every group of a Pushgateway.
+ */
+public final class Reconciler {
+  static final int BATCH = 16;
+
+  /**
+   * @param quietSeconds how long a copy must be untouched before it may be migrated
+   * @param dryRun plan and report, write nothing
+   */
+  public record Settings(double quietSeconds, boolean dryRun) {}
+
+  private final PushgatewayClient client;
+  private final Settings settings;
+  private final Clock clock;
+  private final MemberPacer pacer;
+  private final Supplier<Ring> currentRing;
+
+  public Reconciler(PushgatewayClient client, Settings settings, Clock clock, double writesPerSecondPerMember,
+      Supplier<Ring> currentRing) {
+    this(client, settings, clock, MemberPacer.realTime(writesPerSecondPerMember), currentRing);
+  }
+
+  Reconciler(PushgatewayClient client, Settings settings, Clock clock, MemberPacer pacer, Supplier<Ring> currentRing) {
+    this.client = client;
+    this.settings = settings;
+    this.clock = clock;
+    this.pacer = pacer;
+    this.currentRing = currentRing;
+  }
+
+  /** The ring changed during the pass: stop writing. */
+  private static final class RingChanged extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    RingChanged() {
+      super("the ring changed during the pass", null, false, false);
+    }
+  }
+
+  /** Mutable tallies of one pass (worker thread only). */
+  private static final class Tally {
+    int deleted;
+    int migrated;
+    int skipped;
+    final List<String> errors = new ArrayList<>();
+    int moreErrors;
+
+    void error(String e) {
+      if (errors.size() < PassReport.MAX_ERRORS) errors.add(e);
+      else moreErrors++;
+    }
+  }
+
+  /**
+   * @param departed members that left the ring but may still hold groups (read too; their copies are
+   *     all off their owners)
+   */
+  public PassReport pass(Ring ring, Collection<Member> departed) throws InterruptedException {
+    long started = clock.millis();
+    Set<Member> toRead = new LinkedHashSet<>(ring.members());
+    toRead.addAll(departed);
+    Map<Member, MemberGroups> snapshots = new HashMap<>();
+    List<String> unreadable = new ArrayList<>();
+    for (Member m : toRead) {
+      try {
+        snapshots.put(m, client.groups(m));
+      } catch (IOException e) {
+        unreadable.add(m.id() + ": " + e.getMessage());
+      }
+    }
+    Plan plan = Planner.plan(ring, snapshots, clock.millis() / 1000.0, settings.quietSeconds());
+    Tally tally = new Tally();
+    String aborted = "";
+    if (!settings.dryRun()) {
+      try {
+        deletes(ring, plan, tally);
+        migrations(ring, plan, tally);
+      } catch (RingChanged e) {
+        aborted = e.getMessage();
+      }
+    }
+    List<String> errors = new ArrayList<>(tally.errors);
+    if (tally.moreErrors > 0) errors.add("... and " + tally.moreErrors + " more errors");
+    Map<Member, Integer> groupsPerMember = new HashMap<>();
+    snapshots.forEach((m, g) -> groupsPerMember.put(m, g.groups().size() + g.unnamed().size()));
+    return new PassReport(ring.version(), started, clock.millis() - started, settings.dryRun(), snapshots.size(),
+        groupsPerMember, unreadable, plan, tally.deleted, tally.migrated, tally.skipped, errors, aborted);
+  }
+
+  private void deletes(Ring ring, Plan plan, Tally tally) throws InterruptedException, RingChanged {
+    for (Action.Delete d : plan.deletes()) {
+      write(ring, d.member());
+      try {
+        client.delete(d.member(), d.key());
+        tally.deleted++;
+      } catch (IOException e) {
+        tally.error("delete " + d.key().printable() + " on " + d.member().id() + ": " + e.getMessage());
+      }
+    }
+  }
+
+  private void migrations(Ring ring, Plan plan, Tally tally) throws InterruptedException, RingChanged {
+    Map<Member, List<Action.Migrate>> bySource = new LinkedHashMap<>();
+    for (Action.Migrate m : plan.migrations()) bySource.computeIfAbsent(m.from(), x -> new ArrayList<>()).add(m);
+    for (Map.Entry<Member, List<Action.Migrate>> e : bySource.entrySet()) {
+      List<Action.Migrate> all = e.getValue();
+      for (int i = 0; i < all.size(); i += BATCH) {
+        migrateBatch(ring, e.getKey(), all.subList(i, Math.min(all.size(), i + BATCH)), tally);
+      }
+    }
+  }
+
+  private void migrateBatch(Ring ring, Member source, List<Action.Migrate> batch, Tally tally)
+      throws InterruptedException, RingChanged {
+    Set<GroupingKey> keys = new LinkedHashSet<>();
+    for (Action.Migrate m : batch) keys.add(m.key());
+    Map<GroupingKey, GroupFamilies> families;
+    Map<Member, Map<GroupingKey, Double>> owners;
+    try {
+      families = client.families(source, keys);
+      owners = pushTimes(owners(batch));
+    } catch (IOException ex) {
+      tally.error("migrate " + batch.size() + " groups from " + source.id() + ": " + ex.getMessage());
+      return;
+    }
+    List<Action.Migrate> pushed = new ArrayList<>();
+    for (Action.Migrate m : batch) {
+      GroupFamilies src = families.get(m.key());
+      Double ownerTime = owners.get(m.to()).get(m.key());
+      if (src == null || src.pushTime() != m.pushTime() || (ownerTime != null && ownerTime >= m.pushTime())) {
+        tally.skipped++; // changed since the plan: the next pass decides from fresh reads
+        continue;
+      }
+      String body;
+      try {
+        body = Exposition.render(src);
+      } catch (IllegalArgumentException ex) {
+        tally.error("migrate " + m.key().printable() + ": " + ex.getMessage());
+        continue;
+      }
+      write(ring, m.to());
+      try {
+        client.put(m.to(), m.key(), body);
+        pushed.add(m);
+      } catch (IOException ex) {
+        tally.error("migrate " + m.key().printable() + " to " + m.to().id() + ": " + ex.getMessage());
+      }
+    }
+    if (pushed.isEmpty()) return;
+    Map<Member, Map<GroupingKey, Double>> after;
+    Map<GroupingKey, Double> sourceAfter;
+    try {
+      after = pushTimes(owners(pushed));
+      sourceAfter = pushTimes(List.of(source)).get(source);
+    } catch (IOException ex) {
+      tally.error("verify " + pushed.size() + " migrations from " + source.id() + ": " + ex.getMessage());
+      return;
+    }
+    for (Action.Migrate m : pushed) {
+      Double ownerTime = after.get(m.to()).get(m.key());
+      if (ownerTime == null || ownerTime < m.pushTime()) {
+        tally.error("migrate " + m.key().printable() + ": not on " + m.to().id() + " after the push");
+        continue;
+      }
+      Double sourceTime = sourceAfter.get(m.key());
+      if (sourceTime != null && sourceTime != m.pushTime()) {
+        tally.skipped++; // pushed to the source meanwhile: keep it, the next pass compares again
+        continue;
+      }
+      if (sourceTime != null) {
+        write(ring, source);
+        try {
+          client.delete(source, m.key());
+        } catch (IOException ex) {
+          tally.error("delete migrated " + m.key().printable() + " on " + source.id() + ": " + ex.getMessage());
+          continue;
+        }
+      }
+      tally.migrated++;
+    }
+  }
+
+  private static List<Member> owners(List<Action.Migrate> migrations) {
+    return migrations.stream().map(Action.Migrate::to).distinct().toList();
+  }
+
+  private Map<Member, Map<GroupingKey, Double>> pushTimes(List<Member> members) throws IOException {
+    Map<Member, Map<GroupingKey, Double>> out = new HashMap<>();
+    for (Member m : members) {
+      Map<GroupingKey, Double> times = new HashMap<>();
+      for (GroupSnapshot g : client.groups(m).groups()) times.put(g.key(), g.pushTime());
+      out.put(m, times);
+    }
+    return out;
+  }
+
+  /** Before any write: the member's pacing, then the plan's ring must still be current. */
+  private void write(Ring ring, Member member) throws InterruptedException, RingChanged {
+    pacer.acquire(member); // first: the ring is checked as late as possible
+    Ring now = currentRing.get();
+    if (now == null || (now != ring && !(now.version() == ring.version() && now.sameMembers(ring)))) {
+      throw new RingChanged();
+    }
+  }
+}

@@ -1,0 +1,152 @@
+package io.pushring.reconcile;
+
+import io.pushring.bus.RingChange;
+import io.pushring.bus.RingPublisher;
+import io.pushring.config.PushringConfig;
+import io.pushring.ring.Member;
+import io.pushring.ring.Ring;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs {@link Reconciler} passes: {@code reconcile.settle} after each ring announced on
+ * {@value RingPublisher#ADDRESS} (a newer announcement restarts the wait) and every
+ * {@code reconcile.interval}. Never two passes at once: a pass asked for while one runs is run once
+ * after it. Passes run on a worker of their own (one thread), never on the event loop.
+ *
+ * <p>Members that leave the ring are remembered as departed and read by later passes (their groups
+ * go to their owners) until a pass reads them empty or cannot read them at all; a member back in
+ * the ring is no longer departed.
+ *
+ * <p>Deployed only when {@code reconcile.enabled} is true. There is no leader election yet: with
+ * several pushring instances, enable it on one.
+ */
+public final class ReconcilerVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(ReconcilerVerticle.class);
+  private static final Duration PUSHGATEWAY_TIMEOUT = Duration.ofSeconds(10);
+
+  private final PushringConfig.Reconcile settings;
+  private final String scheme;
+  private WorkerExecutor worker;
+  private Reconciler reconciler;
+  private MessageConsumer<RingChange> consumer;
+  private long settleTimer = -1;
+  private long periodic = -1;
+  private boolean running;
+  private boolean again;
+  private Ring lastRing;
+  private final Set<Member> departed = new LinkedHashSet<>();
+  private volatile PassReport lastReport;
+  private volatile long passes;
+
+  public ReconcilerVerticle(PushringConfig config) {
+    this.settings = config.reconcile();
+    this.scheme = config.pushgateways().scheme();
+  }
+
+  @Override
+  public Future<?> start() {
+    worker = vertx.createSharedWorkerExecutor("pushring-reconcile", 1, 1, TimeUnit.HOURS);
+    reconciler = new Reconciler(new PushgatewayClient(scheme, PUSHGATEWAY_TIMEOUT),
+        new Reconciler.Settings(settings.quiet().toMillis() / 1000.0, settings.dryRun()), Clock.systemUTC(),
+        settings.rate(), () -> RingPublisher.current(vertx));
+    lastRing = RingPublisher.current(vertx);
+    // The announcement is a RingChange (previous and new ring); this verticle tracks departures itself.
+    consumer = vertx.eventBus().<RingChange>localConsumer(RingPublisher.ADDRESS, message -> onRing(message.body().current()));
+    periodic = vertx.setPeriodic(settings.interval().toMillis(), id -> requestPass());
+    if (lastRing != null) scheduleAfterSettle();
+    LOG.info("reconciler on: interval {}, settle {}, quiet {}, {} writes/s per Pushgateway{}", settings.interval(),
+        settings.settle(), settings.quiet(), settings.rate(), settings.dryRun() ? ", DRY RUN" : "");
+    return consumer.completion();
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(periodic);
+    if (settleTimer >= 0) vertx.cancelTimer(settleTimer);
+    return consumer.unregister().eventually(() -> worker.close());
+  }
+
+  /** The report of the last finished pass, or null before the first. */
+  public PassReport lastReport() {
+    return lastReport;
+  }
+
+  /** Passes finished since the start. */
+  public long passes() {
+    return passes;
+  }
+
+  private void onRing(Ring ring) {
+    if (lastRing != null) {
+      for (Member m : lastRing.members()) if (!ring.members().contains(m)) departed.add(m);
+    }
+    ring.members().forEach(departed::remove);
+    lastRing = ring;
+    scheduleAfterSettle();
+  }
+
+  private void scheduleAfterSettle() {
+    if (settleTimer >= 0) vertx.cancelTimer(settleTimer);
+    settleTimer = vertx.setTimer(Math.max(1, settings.settle().toMillis()), id -> {
+      settleTimer = -1;
+      requestPass();
+    });
+  }
+
+  private void requestPass() {
+    if (running) {
+      again = true;
+      return;
+    }
+    Ring ring = RingPublisher.current(vertx);
+    if (ring == null || ring.isEmpty()) return;
+    running = true;
+    List<Member> gone = new ArrayList<>(departed);
+    worker.executeBlocking(() -> reconciler.pass(ring, gone), false).onComplete(ar -> {
+      running = false;
+      passes++;
+      if (ar.succeeded()) {
+        PassReport report = ar.result();
+        lastReport = report;
+        for (Member m : gone) {
+          Integer held = report.groupsPerMember().get(m);
+          if (held == null || held == 0) departed.remove(m);
+        }
+        log(report);
+      } else {
+        LOG.warn("reconcile pass failed: {}", ar.cause().toString());
+      }
+      if (again) {
+        again = false;
+        requestPass();
+      }
+    });
+  }
+
+  private static void log(PassReport r) {
+    Plan p = r.plan();
+    boolean acted = r.deleted() + r.migrated() > 0 || !r.errors().isEmpty() || !r.aborted().isEmpty()
+        || (r.dryRun() && !(p.deletes().isEmpty() && p.migrations().isEmpty()));
+    String line = "reconcile pass, ring v" + r.ringVersion() + (r.dryRun() ? " (dry run)" : "") + ": "
+        + p.groupsScanned() + " groups on " + r.membersRead() + " members, " + p.onOwner() + " only on their owner, "
+        + p.deletes().size() + " deletes and " + p.migrations().size() + " migrations planned, " + r.deleted()
+        + " deleted, " + r.migrated() + " migrated, " + p.waiting() + " waiting for quiet, " + r.unreadable().size()
+        + " members unreadable, " + r.errors().size() + " errors" + (r.aborted().isEmpty() ? "" : ", " + r.aborted())
+        + ", " + r.durationMillis() + " ms";
+    if (acted) LOG.info(line);
+    else LOG.debug(line);
+    if (!r.errors().isEmpty()) LOG.warn("reconcile errors: {}", r.errors());
+  }
+}
