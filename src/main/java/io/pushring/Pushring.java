@@ -3,6 +3,7 @@ package io.pushring;
 import io.pushring.config.CommandLine;
 import io.pushring.config.ConfigException;
 import io.pushring.config.ConfigReader;
+import io.pushring.config.HostPort;
 import io.pushring.config.PushringConfig;
 import io.vertx.core.Vertx;
 import java.util.concurrent.TimeUnit;
@@ -66,8 +67,7 @@ public final class Pushring {
 
   /** One line: the address for a listen failure (port in use, address not local), else the cause. */
   static String startFailure(Throwable e, PushringConfig config) {
-    String host = config.http().host();
-    String address = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + config.http().port();
+    String address = new HostPort(config.http().host(), config.http().port()).authority();
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof java.net.SocketException || t instanceof java.net.UnknownHostException) {
         return "cannot listen on " + address + ": " + oneLine(t);

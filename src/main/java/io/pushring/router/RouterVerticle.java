@@ -59,7 +59,6 @@ public final class RouterVerticle extends VerticleBase {
     PushHandler push = new PushHandler(this::table, options, observer, policy, proxy);
     Router api = ApiRoutes.create(vertx, this::table, push, metrics, tap);
     server = vertx.createHttpServer(serverOptions(http))
-        .connectionHandler(drain::connected)
         .requestHandler(req -> {
           drain.request(req);
           if (PushHandler.isPushPath(req.path())) push.handle(req);

@@ -117,10 +117,8 @@ public final class TapSwitch {
     }
   }
 
-  /** For benchmarks that stand in for subscribers: one more, without a limit check. */
-  public void subscribed() { subscribers.incrementAndGet(); }
-
-  public void unsubscribed() { subscribers.decrementAndGet(); }
+  /** Gives back the slot {@link #tryAcquire} took (the stream closed). */
+  void unsubscribed() { subscribers.decrementAndGet(); }
 
   void join(TapStream.Subscription subscription) { joins.offer(subscription); }
 

@@ -151,7 +151,6 @@ class HostileRequestTargetTest {
         assertThat(a.body()).startsWith("invalid ");
       }
     }
-    assertQuietLog();
     for (int port : new int[] {fleet.redirectPort, fleet.proxyPort}) {
       // The same h2c connection still carries a normal push.
       Answer normal = fleet.h2c(port, HttpMethod.PUT, "/metrics/job/after-h2c", PushringOverPushgateways.BODY, ANSWER_WITHIN);
@@ -160,6 +159,7 @@ class HostileRequestTargetTest {
     for (PushgatewayProcess pg : fleet.pushgateways) {
       assertThat(pg.groups()).as("nothing malformed reached " + pg).noneMatch(g -> g.get("job").startsWith("bad"));
     }
+    assertQuietLog();
     fleet.assertNormalPushSucceedsPromptly("/metrics/job/after-h2c");
   }
 
