@@ -63,7 +63,8 @@ public final class RouterVerticle extends VerticleBase {
           drain.request(req);
           if (PushHandler.isPushPath(req.path())) push.handle(req);
           else api.handle(req);
-        });
+        })
+        .invalidRequestHandler(PushHandler::invalidRequest);
     // No event-bus consumer: table() reads the LocalMap on every request, which is never behind.
     use(rings.get(RingPublisher.KEY));
     return server.listen(options.port(), options.host());

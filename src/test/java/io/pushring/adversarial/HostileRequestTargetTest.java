@@ -208,6 +208,24 @@ class HostileRequestTargetTest {
     assertQuietLog();
   }
 
+  /** Netty cannot decode these request lines: the Pushgateway's wording instead of Vert.x's empty 400. */
+  @Test
+  void requestLinesNettyCannotDecodeGetGosWording() {
+    PushgatewayProcess pg = fleet.pushgateways.get(0);
+    for (String target : List.of("/metrics/job/a?x\ty", "/metrics/job/a\u000bb", "/metrics/job/a\rb")) {
+      Answer ours = PushringOverPushgateways.raw(fleet.redirectPort, "PUT", target, PushringOverPushgateways.BODY, ANSWER_WITHIN);
+      Answer theirs = PushringOverPushgateways.raw(pg.port(), "PUT", target, PushringOverPushgateways.BODY, ANSWER_WITHIN);
+      assertThat(ours.status()).isEqualTo(theirs.status()).isEqualTo(400);
+      assertThat(ours.body()).isEqualTo(theirs.body()).isEqualTo("400 Bad Request");
+      assertThat(ours.header("connection")).isEqualTo("close");
+    }
+    Answer tooLong = PushringOverPushgateways.raw(fleet.redirectPort, "PUT", "/metrics/job/a/k/" + "v".repeat(1 << 20),
+        PushringOverPushgateways.BODY, Duration.ofSeconds(20));
+    assertThat(tooLong.status()).isEqualTo(414);
+    assertThat(tooLong.body()).isEqualTo("414 URI Too Long");
+    assertQuietLog();
+  }
+
   /** vertx-web logged a stack trace for each of these (a path it cannot decode, a query parameter it cannot). */
   @Test
   void targetsThatAreNotPushesAndCannotBeDecodedAre400WithoutAStackTrace() {
