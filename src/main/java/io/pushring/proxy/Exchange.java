@@ -23,6 +23,9 @@ import java.util.function.IntConsumer;
  * so the Pushgateway rejects it instead of storing the lines it got.
  */
 final class Exchange {
+  /** For a request pushring resets itself: the reset is not news (Vert.x logs an unhandled one). */
+  private static final io.vertx.core.Handler<Throwable> IGNORE = t -> { };
+
   private final ProxyForwarder proxy;
   private final HttpServerRequest req;
   private final HttpServerResponse response;
@@ -150,7 +153,10 @@ final class Exchange {
   private void connected(AsyncResult<HttpClientRequest> ar) {
     connecting = false;
     if (done) {
-      if (ar.succeeded()) ar.result().reset();   // nothing was sent on it
+      if (ar.succeeded()) {   // given up while connecting: nothing was sent on it
+        ar.result().exceptionHandler(IGNORE);
+        ar.result().reset();
+      }
       return;
     }
     if (ar.failed()) {

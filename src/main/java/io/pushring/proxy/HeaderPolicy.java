@@ -101,6 +101,21 @@ final class HeaderPolicy {
     }
   }
 
+  /**
+   * Can this path or query be written into an HTTP/1.1 request line to the member? A space or a
+   * control byte cannot (RFC 9112 §3.2: the request-target is visible characters only); over HTTP/2
+   * a client can send one in {@code :path}, and forwarding it left the member connection in a state
+   * where that push and every later one on the connection waited for a 504.
+   */
+  static boolean isSendableTarget(String part) {
+    if (part == null) return true;
+    for (int i = 0; i < part.length(); i++) {
+      char c = part.charAt(i);
+      if (c <= 0x20 || c == 0x7F) return false;
+    }
+    return true;
+  }
+
   /** {@code Content-Encoding} other than identity: the body's bytes are not the exposition text itself. */
   static boolean isEncoded(MultiMap headers) {
     String encoding = headers.get(HttpHeaders.CONTENT_ENCODING);

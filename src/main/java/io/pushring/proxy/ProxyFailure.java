@@ -65,6 +65,10 @@ final class ProxyFailure extends RuntimeException {
         + " ms (router.upload-timeout); nothing was stored");
   }
 
+  static ProxyFailure unsendableTarget() {
+    return new ProxyFailure(400, "invalid request target: a space or control byte in the path or query");
+  }
+
   static ProxyFailure clientGone() {
     return new ProxyFailure(CLIENT_CLOSED, "the client went away before the push was answered");
   }

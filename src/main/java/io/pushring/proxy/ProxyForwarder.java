@@ -71,6 +71,12 @@ public final class ProxyForwarder {
    * gets the status once it is known: the owner's, 408, 413, 502, 504, or {@link #CLIENT_CLOSED}.
    */
   public void forward(HttpServerRequest req, Member owner, IntConsumer answered) {
+    if (!HeaderPolicy.isSendableTarget(req.path()) || !HeaderPolicy.isSendableTarget(req.query())) {
+      ProxyFailure bad = ProxyFailure.unsendableTarget();
+      bad.answer(req, true);
+      answered.accept(bad.status());
+      return;
+    }
     long declared = HeaderPolicy.declaredLength(req.headers());
     if (declared > settings.maxBody()) {
       // The body is not read: an HTTP/1.x connection is closed after the answer rather than drained.

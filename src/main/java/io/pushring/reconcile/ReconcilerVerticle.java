@@ -1,7 +1,10 @@
 package io.pushring.reconcile;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.pushring.bus.ReconcileStatus;
 import io.pushring.bus.RingChange;
 import io.pushring.bus.RingPublisher;
+import io.pushring.config.Durations;
 import io.pushring.config.PushringConfig;
 import io.pushring.ring.Member;
 import io.pushring.ring.Ring;
@@ -9,6 +12,8 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,9 +55,12 @@ public final class ReconcilerVerticle extends VerticleBase {
   private volatile PassReport lastReport;
   private volatile long passes;
 
-  public ReconcilerVerticle(PushringConfig config) {
+  private final ReconcileMeters meters;
+
+  public ReconcilerVerticle(PushringConfig config, MeterRegistry registry) {
     this.settings = config.reconcile();
     this.scheme = config.pushgateways().scheme();
+    this.meters = new ReconcileMeters(registry, settings.dryRun());
   }
 
   @Override
@@ -66,6 +74,7 @@ public final class ReconcilerVerticle extends VerticleBase {
     consumer = vertx.eventBus().<RingChange>localConsumer(RingPublisher.ADDRESS, message -> onRing(message.body().current()));
     periodic = vertx.setPeriodic(settings.interval().toMillis(), id -> requestPass());
     if (lastRing != null) scheduleAfterSettle();
+    ReconcileStatus.publish(vertx, status(null));
     LOG.info("reconciler on: interval {}, settle {}, quiet {}, {} writes/s per Pushgateway{}", settings.interval(),
         settings.settle(), settings.quiet(), settings.rate(), settings.dryRun() ? ", DRY RUN" : "");
     return consumer.completion();
@@ -120,12 +129,15 @@ public final class ReconcilerVerticle extends VerticleBase {
       if (ar.succeeded()) {
         PassReport report = ar.result();
         lastReport = report;
+        meters.record(report);
+        ReconcileStatus.publish(vertx, status(report));
         for (Member m : gone) {
           Integer held = report.groupsPerMember().get(m);
           if (held == null || held == 0) departed.remove(m);
         }
         log(report);
       } else {
+        meters.failed();
         LOG.warn("reconcile pass failed: {}", ar.cause().toString());
       }
       if (again) {
@@ -133,6 +145,17 @@ public final class ReconcilerVerticle extends VerticleBase {
         requestPass();
       }
     });
+  }
+
+  /** {@code GET /api/v1/reconcile}: settings and the last pass (its plan, at most 100 actions of each kind listed). */
+  private JsonObject status(PassReport last) {
+    return new JsonObject().put("enabled", true).put("leaderElection", false)
+        .put("settings", new JsonObject().put("interval", Durations.format(settings.interval()))
+            .put("settle", Durations.format(settings.settle())).put("quiet", Durations.format(settings.quiet()))
+            .put("rate", settings.rate()).put("dryRun", settings.dryRun()))
+        .put("passes", passes).put("running", running)
+        .put("departed", new JsonArray(departed.stream().map(Member::id).toList()))
+        .put("lastPass", last == null ? null : last.toJson());
   }
 
   private static void log(PassReport r) {

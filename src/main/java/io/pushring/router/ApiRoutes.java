@@ -1,6 +1,7 @@
 package io.pushring.router;
 
 import io.pushring.bus.DiscoveryStatus;
+import io.pushring.bus.ReconcileStatus;
 import io.pushring.key.GroupingKey;
 import io.pushring.key.GroupingKeyParser;
 import io.pushring.key.InvalidPushPathException;
@@ -51,6 +52,10 @@ final class ApiRoutes {
       ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT).end(ar.result());
     }));
     router.get("/api/v1/tap").handler(new TapStream(vertx, tap));
+    router.get("/api/v1/reconcile").handler(ctx -> {
+      JsonObject status = ReconcileStatus.current(vertx);
+      success(ctx, status != null ? status : new JsonObject().put("enabled", false));
+    });
     router.get("/api/v1/stats").handler(ctx -> success(ctx, new JsonObject()
         .put("requests", RequestStats.byMemberAndDecision(metrics.registry()))
         .put("tap", new JsonObject().put("enabled", tap.enabled()).put("subscribers", tap.subscribers())
@@ -282,6 +287,7 @@ final class ApiRoutes {
         "GET /api/v1/route?path=PATH   where a push path goes, and its canonical key",
         "GET /api/v1/tap               live routing decisions (Server-Sent Events): curl -N ...; ?job=&member=&decision=&sample=",
         "GET /api/v1/stats             request counts per member and decision (JSON)",
+        "GET /api/v1/reconcile         the reconciler's settings, last pass and plan (JSON)",
         "GET /metrics                  pushring's own metrics, Prometheus text format",
         "GET / (from a browser)        status page: ring, shares, rates, live tap",
         "GET /-/healthy, /-/ready      liveness; readiness = the ring has a member");

@@ -21,16 +21,12 @@ final class ConnectionDrain {
   private final Map<HttpConnection, HttpServerResponse> latest = new HashMap<>();
   private boolean draining;
 
-  /** From the server's connection handler (called when a connection's first request arrives). */
-  void connected(HttpConnection connection) {
-    connection.closeHandler(v -> latest.remove(connection));
-  }
-
   /** From the request handler, for every request: one hash-map put. */
   void request(HttpServerRequest request) {
     if (request.version() == HttpVersion.HTTP_2) return;
     HttpServerResponse response = request.response();
-    latest.put(request.connection(), response);
+    HttpConnection connection = request.connection();
+    if (latest.put(connection, response) == null) connection.closeHandler(v -> latest.remove(connection));
     if (draining) closeAfter(response);
   }
 

@@ -128,6 +128,30 @@ final class PushHandler implements Handler<HttpServerRequest> {
     return RequestTargets.location(baseUrl, rawPath, rawQuery);
   }
 
+  /**
+   * A request Netty could not decode (a malformed request line, such as a raw TAB, VT, FF or CR inside
+   * the target, a line or headers over the limits): Vert.x's own statuses (400, 414, 431), with the
+   * body Go's server writes to such requests, the Pushgateway's wording ("400 Bad Request"), instead of
+   * an empty one; then the connection is closed, as Go and Vert.x do. Nothing is logged.
+   */
+  static void invalidRequest(HttpServerRequest req) {
+    Throwable cause = req.decoderResult().cause();
+    int status = 400;
+    String text = "400 Bad Request";
+    if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
+      status = 414;
+      text = "414 URI Too Long";
+    } else if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
+      status = 431;
+      text = "431 Request Header Fields Too Large";
+    }
+    req.response().setStatusCode(status)
+        .putHeader(HttpHeaders.CONTENT_TYPE, TEXT_PLAIN)
+        .putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE)
+        .end(text)
+        .onComplete(done -> req.connection().close());
+  }
+
   /** A plain-text answer the way Go's http.Error writes one: text/plain, nosniff, trailing newline. */
   static void text(HttpServerResponse response, int status, String message) {
     response.setStatusCode(status)

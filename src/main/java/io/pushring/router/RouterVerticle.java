@@ -59,12 +59,12 @@ public final class RouterVerticle extends VerticleBase {
     PushHandler push = new PushHandler(this::table, options, observer, policy, proxy);
     Router api = ApiRoutes.create(vertx, this::table, push, metrics, tap);
     server = vertx.createHttpServer(serverOptions(http))
-        .connectionHandler(drain::connected)
         .requestHandler(req -> {
           drain.request(req);
           if (PushHandler.isPushPath(req.path())) push.handle(req);
           else api.handle(req);
-        });
+        })
+        .invalidRequestHandler(PushHandler::invalidRequest);
     // No event-bus consumer: table() reads the LocalMap on every request, which is never behind.
     use(rings.get(RingPublisher.KEY));
     return server.listen(options.port(), options.host());

@@ -22,7 +22,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Hot-path costs of routing: ring lookup at 10 and 100 members for both placements, and the key
- * hashes. Run: {@code mvn -q test-compile exec:exec@bench -Djmh.args="RingBench -f 1"}; add
+ * hashes; plus what a membership change costs (a full ring build, in ms; it runs on a worker). Run: {@code mvn -q test-compile exec:exec@bench -Djmh.args="RingBench -f 1"}; add
  * {@code -prof gc} for B/op (expected 0: lookups and hashes allocate nothing).
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -65,6 +65,31 @@ public class RingBench {
   public static class KeyState {
     byte[] canonicalKey = canonical("instance", "host-123", "job", "batch-7");
     byte[] decodedPath = "/metrics/job/batch-7/instance/host-123".getBytes(UTF_8);
+  }
+
+  @State(Scope.Thread)
+  public static class FleetState {
+    @Param({"10", "100"})
+    int members;
+
+    @Param({"GROUPING_KEY", "DYNAMIC_SHARDING"})
+    Placement placement;
+
+    List<Member> fleet;
+    long version;
+
+    @Setup
+    public void setUp() {
+      fleet = new ArrayList<>();
+      for (int i = 0; i < members; i++) fleet.add(Member.ofAddress("10.0.0." + (i + 1), 9091));
+    }
+  }
+
+  /** A ring from scratch (the first ring, or a restart); formerly a wall-clock bound in RingTest. */
+  @Benchmark
+  @OutputTimeUnit(TimeUnit.MILLISECONDS)
+  public Ring build(FleetState s) {
+    return Ring.build(s.placement, s.fleet, ++s.version);
   }
 
   @Benchmark

@@ -2,8 +2,6 @@ package io.pushring.consul;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pushring.PushringApp;
-import io.pushring.config.PushringConfig;
 import io.pushring.bus.RingPublisher;
 import io.pushring.ring.Member;
 import io.pushring.ring.Ring;
@@ -21,6 +19,7 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 3, failover: three real Pushgateways registered BY THE REGISTRAR with the issue's check
@@ -33,30 +32,29 @@ class ConsulFailoverTest {
   /** The issue's bound: a killed Pushgateway's keys move within the check interval plus one second. */
   private static final Duration FAILOVER_BOUND = CHECK_INTERVAL.plusSeconds(1);
 
+  @RegisterExtension
+  final ConsulFleet env = ConsulFleet.withPushgateways(3);
+
   private ConsulFixture consul;
   private Fleet fleet;
   private Vertx vertx;
-  private Locations locations;
+  private final Locations locations = new Locations();
   private String service;
   private int port;
 
   @BeforeEach
   void start() {
-    consul = ConsulFixture.start();
-    fleet = Fleet.start(3);
-    service = ConsulModeConfig.uniqueService("pgw-failover");
-    PushringConfig config = ConsulModeConfig.of(consul, service, fleet.servers());
-    vertx = Vertx.vertx();
-    port = PushringApp.deploy(vertx, config).await().port();
-    locations = new Locations();
+    consul = env.consul();
+    fleet = env.fleet();
+    service = env.service();
+    ConsulFleet.Pushring pushring = env.deployRegisteringFleet();
+    vertx = pushring.vertx();
+    port = pushring.port();
   }
 
   @AfterEach
   void stop() {
-    if (locations != null) locations.close();
-    if (vertx != null) vertx.close().await();
-    if (fleet != null) fleet.close();
-    if (consul != null) consul.close();
+    locations.close();
   }
 
   @Test

@@ -3,13 +3,13 @@ package io.pushring.consul;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.pushring.PushringApp;
 import io.pushring.discovery.ConsulDiscoveryVerticle;
 import io.pushring.bus.DiscoveryStatus;
 import io.pushring.bus.RingPublisher;
 import io.pushring.ring.Member;
 import io.pushring.ring.Ring;
 import io.pushring.testing.Await;
+import io.pushring.testing.JdkHttp;
 import io.pushring.testing.consul.ConsulFixture;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -22,9 +22,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 3, Consul outage: Consul goes away for 30 s while clients keep pushing. pushring keeps
@@ -35,29 +35,24 @@ class ConsulOutageTest {
   /** The issue's figure. Long enough for the backoff to reach its cap (10 s) and stay there. */
   private static final Duration OUTAGE = Duration.ofSeconds(30);
 
+  @RegisterExtension
+  final ConsulFleet env = ConsulFleet.withPushgateways(3);
+
   private ConsulFixture consul;
   private Fleet fleet;
   private Vertx vertx;
-  private SocketHttp http;
+  private final JdkHttp http = new JdkHttp();
   private String service;
   private int port;
 
   @BeforeEach
   void start() {
-    consul = ConsulFixture.start();
-    fleet = Fleet.start(3);
-    service = ConsulModeConfig.uniqueService("pgw-outage");
-    vertx = Vertx.vertx();
-    port = PushringApp.deploy(vertx, ConsulModeConfig.of(consul, service, fleet.servers())).await().port();
-    http = new SocketHttp(port);
-  }
-
-  @AfterEach
-  void stop() {
-    if (http != null) http.close();
-    if (vertx != null) vertx.close().await();
-    if (fleet != null) fleet.close();
-    if (consul != null) consul.close(); // also when a failed test left it down
+    consul = env.consul();
+    fleet = env.fleet();
+    service = env.service();
+    ConsulFleet.Pushring pushring = env.deployRegisteringFleet();
+    vertx = pushring.vertx();
+    port = pushring.port();
   }
 
   @Test
@@ -78,7 +73,7 @@ class ConsulOutageTest {
       long stale = Await.until("discovery to report a stale ring", Duration.ofSeconds(10),
           () -> discovery().getBoolean("stale"));
       System.out.printf("[outage] %s stopped: /api/v1/ring says stale after %d ms%n", consul.kind(), stale);
-      assertThat(http.get("/-/ready").status()).as("/-/ready with a stale, non-empty ring").isEqualTo(200);
+      assertThat(http.get(port, "/-/ready").status()).as("/-/ready with a stale, non-empty ring").isEqualTo(200);
       Await.sleep(OUTAGE.toMillis() - Await.millisSince(down));
       JsonObject during = discovery();
       int failedQueries = during.getInteger("consecutiveFailures");
@@ -113,7 +108,7 @@ class ConsulOutageTest {
         Await.millisSince(changed));
     assertThat(picked).isLessThan(30_000);
     Map<String, String> owners = Keys.owners(ring(), paths);
-    assertThat(http.send("PUT", paths.get(0), "m 1\n").header("Location"))
+    assertThat(http.send("PUT", port, paths.get(0), "m 1\n").header("Location"))
         .isEqualTo(baseUrl(ring(), owners.get(paths.get(0))) + paths.get(0));
   }
 
@@ -122,7 +117,7 @@ class ConsulOutageTest {
   }
 
   private JsonObject discovery() {
-    return new JsonObject(http.get("/api/v1/ring").body()).getJsonObject("data").getJsonObject("discovery");
+    return new JsonObject(http.get(port, "/api/v1/ring").body()).getJsonObject("data").getJsonObject("discovery");
   }
 
   private static Set<String> ids(Ring ring) {

@@ -11,7 +11,7 @@ import java.util.concurrent.Future;
 
 /**
  * What pushring answers to many pushes: {@code PUT <path>} (empty body, redirects not followed) and
- * the {@code Location} of the 307, over a few {@link SocketHttp} connections in parallel.
+ * the {@code Location} of the 307, over a few {@link SocketHttp} keep-alive connections in parallel.
  */
 final class Locations implements AutoCloseable {
   private static final int CONNECTIONS = 4;

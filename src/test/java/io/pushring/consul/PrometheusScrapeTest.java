@@ -3,7 +3,6 @@ package io.pushring.consul;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.pushring.PushringApp;
 import io.pushring.bus.RingPublisher;
 import io.pushring.ring.Member;
 import io.pushring.testing.PushgatewayProcess;
@@ -26,6 +25,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.Yaml;
 
@@ -49,6 +49,9 @@ import org.yaml.snakeyaml.Yaml;
 class PrometheusScrapeTest {
   private static final String SICK_CHECK_PATH = "/-/no-such-health-endpoint"; // 404: the check is critical
 
+  @RegisterExtension
+  final ConsulFleet env = ConsulFleet.withPushgateways(3);
+
   private ConsulFixture consul;
   private Fleet fleet;
   private Vertx vertx;
@@ -64,11 +67,12 @@ class PrometheusScrapeTest {
   void start() {
     assumeTrue(Files.isExecutable(PrometheusProcess.binary()),
         PrometheusProcess.binary() + " missing: `make test` installs Debian's prometheus (apt-get install prometheus)");
-    consul = ConsulFixture.start();
-    fleet = Fleet.start(3);
-    service = ConsulModeConfig.uniqueService("pgw-prom");
-    vertx = Vertx.vertx();
-    port = PushringApp.deploy(vertx, ConsulModeConfig.of(consul, service, fleet.servers())).await().port();
+    consul = env.consul();
+    fleet = env.fleet();
+    service = env.service();
+    ConsulFleet.Pushring pushring = env.deployRegisteringFleet();
+    vertx = pushring.vertx();
+    port = pushring.port();
     sick = fleet.add();
     PushgatewayProcess sickPg = fleet.get(sick);
     consul.registerService(fleet.id(sick), service, sickPg.host(), sickPg.port(),
@@ -98,9 +102,6 @@ class PrometheusScrapeTest {
   @AfterEach
   void stop() throws Exception {
     for (AutoCloseable c : toClose) c.close();
-    if (vertx != null) vertx.close().await();
-    if (fleet != null) fleet.close();
-    if (consul != null) consul.close();
   }
 
   @Test

@@ -18,10 +18,12 @@ import java.util.Map;
  * A blocking HTTP/1.1 client over one keep-alive socket to 127.0.0.1, reconnecting after an error,
  * request target sent byte for byte. Not thread-safe: one per thread.
  *
- * <p>Why not the Vert.x HttpClient: on this machine a pooled Vert.x 5.0.7 client connection now and
- * then never completes a response (seen against a trivial Vert.x server and a JDK HttpServer alike,
- * while a plain socket client against the same servers never stalls), which would make these tests
- * measure the client instead of pushring.
+ * <p>Why not a library client, for the tens of thousands of pushes these tests send: both fail
+ * under load here, reproducibly (README "Tests", "HTTP clients under load"): the JDK client drops
+ * about one PUT in 20,000 with "connection closed locally" against a Vert.x server with TCP_NODELAY
+ * (pushring's), and a Vert.x 5.0.7 client request issued from a non-Vert.x thread can wait forever
+ * for a pooled connection, its timeout never firing. A plain keep-alive socket does neither, so
+ * these tests measure pushring, not a client.
  */
 final class SocketHttp implements AutoCloseable {
   private static final int TIMEOUT_MILLIS = 10_000;

@@ -2,7 +2,6 @@ package io.pushring.consul;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pushring.PushringApp;
 import io.pushring.bus.RingPublisher;
 import io.pushring.ring.Member;
 import io.pushring.ring.Ring;
@@ -17,6 +16,7 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 3: pushring is stateless. Two instances (two deployments on two Vert.x instances, each
@@ -27,34 +27,34 @@ class TwoInstancesTest {
   private static final int KEYS = 10_000;
   private static final long AGREEMENT_BOUND_MILLIS = 2_000;
 
+  @RegisterExtension
+  final ConsulFleet env = ConsulFleet.withPushgateways(3);
+
   private ConsulFixture consul;
   private Fleet fleet;
   private Vertx vertxA;
   private Vertx vertxB;
-  private Locations locations;
+  private final Locations locations = new Locations();
   private String service;
   private int portA;
   private int portB;
 
   @BeforeEach
   void start() {
-    consul = ConsulFixture.start();
-    fleet = Fleet.start(3);
-    service = ConsulModeConfig.uniqueService("pgw-two");
-    vertxA = Vertx.vertx();
-    vertxB = Vertx.vertx();
-    portA = PushringApp.deploy(vertxA, ConsulModeConfig.of(consul, service, fleet.servers())).await().port();
-    portB = PushringApp.deploy(vertxB, ConsulModeConfig.of(consul, service, fleet.servers())).await().port();
-    locations = new Locations();
+    consul = env.consul();
+    fleet = env.fleet();
+    service = env.service();
+    ConsulFleet.Pushring a = env.deployRegisteringFleet();
+    ConsulFleet.Pushring b = env.deployRegisteringFleet();
+    vertxA = a.vertx();
+    vertxB = b.vertx();
+    portA = a.port();
+    portB = b.port();
   }
 
   @AfterEach
   void stop() {
-    if (locations != null) locations.close();
-    if (vertxA != null) vertxA.close().await();
-    if (vertxB != null) vertxB.close().await();
-    if (fleet != null) fleet.close();
-    if (consul != null) consul.close();
+    locations.close();
   }
 
   @Test

@@ -106,8 +106,17 @@ class HeaderPolicyTest {
     assertThat(HeaderPolicy.declaredLength(h)).isEqualTo(expected);
   }
 
+  @ParameterizedTest(name = "\"{0}\" sendable: {1}")
+  @CsvSource(value = {"/metrics/job/a|true", "/metrics/job/a%20b|true", "/metrics/job/%C3%A9|true", "x=1&y=%2F|true",
+      "/metrics/job/a b|false", "x=1 2|false", "/metrics/job/a\u0000b|false", "/metrics/job/a\u007Fb|false",
+      "/metrics/job/a\tb|false", "/metrics/job/a\rb|false"}, delimiter = '|')
+  void requestTargetsThatFitARequestLine(String part, boolean expected) {
+    assertThat(HeaderPolicy.isSendableTarget(part)).isEqualTo(expected);
+  }
+
   @Test
   void failuresCarryTheirStatusFromWhereTheyHappen() {
+    assertThat(ProxyFailure.unsendableTarget().status()).isEqualTo(400);
     assertThat(ProxyFailure.connectFailed(new ConnectTimeoutException("connection timed out")).status()).isEqualTo(504);
     assertThat(ProxyFailure.connectFailed(new ConnectException("Connection refused")).status()).isEqualTo(502);
     assertThat(ProxyFailure.connectFailed(new ConnectException("Connection refused")).getMessage())

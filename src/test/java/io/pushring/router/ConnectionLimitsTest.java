@@ -6,6 +6,14 @@ import io.pushring.PushringApp;
 import io.pushring.testing.PushgatewayProcess;
 import io.pushring.testing.TestConfig;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.GoAway;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,6 +26,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -261,5 +271,35 @@ class ConnectionLimitsTest {
     assertThat(stopper.isAlive()).isFalse();
     vertx = null;
     assertThat(pgw.request("GET", "/metrics", null, Duration.ofSeconds(5)).bodyText()).contains("inflight{");
+  }
+
+  /** HTTP/2 (h2c): Vert.x's shutdown sends GOAWAY; the in-flight stream completes, without a Connection header. */
+  @Test
+  void drainSendsGoAwayOnHttp2AndTheInFlightStreamCompletes() throws Exception {
+    startPushring("PUSHRING_HTTP_IDLE_TIMEOUT", "0s");
+    Vertx clientVertx = Vertx.vertx();
+    try {
+      HttpClient client = clientVertx.createHttpClient(new HttpClientOptions()
+          .setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+      HttpClientRequest put = client.request(new RequestOptions().setMethod(HttpMethod.PUT)
+          .setHost("127.0.0.1").setPort(port).setURI("/metrics/job/h2inflight")).await();
+      CompletableFuture<GoAway> goAway = new CompletableFuture<>();
+      put.connection().goAwayHandler(goAway::complete);
+      put.setChunked(true);
+      put.write("h2inflight").await();
+
+      Thread stopper = new Thread(() -> vertx.close().await(), "stop");
+      stopper.start();
+      assertThat(goAway.get(5, TimeUnit.SECONDS).getErrorCode()).as("GOAWAY NO_ERROR").isZero();
+      HttpClientResponse response = put.end(" 1\n").compose(v -> put.response()).await();
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.headers().contains("connection")).as("no Connection header on HTTP/2").isFalse();
+      stopper.join(10_000);
+      assertThat(stopper.isAlive()).isFalse();
+      vertx = null;
+      assertThat(pgw.request("GET", "/metrics", null, Duration.ofSeconds(5)).bodyText()).contains("h2inflight{");
+    } finally {
+      clientVertx.close().await();
+    }
   }
 }

@@ -9,10 +9,13 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /**
- * A blocking HTTP/1.1 client on the JDK's HttpClient, no redirects followed. For tests that send
- * hundreds of requests: the Vert.x client of {@link RawHttp}, on the same Vert.x as the server,
- * intermittently leaves one request in a few hundred unanswered (20 s timeout) while this one does
- * not (1000 of 1000 on the same router). Paths must be valid URIs (use RawHttp for odd bytes).
+ * The suite's HTTP client: the JDK's HttpClient, HTTP/1.1, pooled keep-alive, no redirects followed,
+ * blocking calls from the test thread. Chosen over the Vert.x client because a test then never runs
+ * on, or waits for, an event loop of the Vert.x under test, and because an independent HTTP
+ * implementation does not share the server's codec; the Vert.x client, which proxy mode uses in
+ * production, is exercised under load by {@code VertxClientStallTest} (the "stall" once blamed on it
+ * was not reproduced). Paths must be valid URIs: requests no client would send (malformed targets,
+ * raw bytes, hand-made headers) go through {@link RawHttp}.
  */
 public final class JdkHttp {
   public record Response(int status, String body, HttpResponse<String> raw) {
@@ -35,7 +38,7 @@ public final class JdkHttp {
       HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
       return new Response(r.statusCode(), r.body(), r);
     } catch (IOException e) {
-      throw new UncheckedIOException(method + " " + pathAndQuery, e);
+      throw new UncheckedIOException(method + " " + pathAndQuery + " on port " + port + ": " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);

@@ -14,13 +14,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
- * A blocking HTTP/1.1 client for tests that sends the request target byte for byte as given (no
- * normalisation, no re-encoding, no redirect following), so tests see exactly what pushring answers.
- * One socket per request ({@code Connection: close}); call from the test thread.
- *
- * <p>A plain socket, not the Vert.x HttpClient: under heavy load a Vert.x 5.0.7 client request
- * now and then never completed (seen by three of us, against Vert.x and JDK servers alike, while
- * socket and JDK clients never stalled), which made router tests measure the client.
+ * The raw-socket helper, for requests no HTTP client will send: the request target byte for byte as
+ * given (invalid percent-encoding, control bytes, dot segments), hand-made headers, no normalisation,
+ * no redirect following. One socket per request ({@code Connection: close}); call from the test
+ * thread. Ordinary requests use {@link JdkHttp}, the suite's one client.
  */
 public final class RawHttp implements AutoCloseable {
   private static final int TIMEOUT_MILLIS = 20_000;

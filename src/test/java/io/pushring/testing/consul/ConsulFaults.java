@@ -24,7 +24,7 @@ import java.util.function.LongConsumer;
  *       test can assert that a client does not spin in a tight loop.
  * </ul>
  */
-public final class ConsulFaults {
+public final class ConsulFaults implements TcpFaults {
   /** The body Consul answers when no leader can serve the RPC. */
   public static final String RPC_ERROR = "rpc error making call: No cluster leader";
 

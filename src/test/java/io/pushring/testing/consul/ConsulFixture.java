@@ -1,5 +1,6 @@
 package io.pushring.testing.consul;
 
+import io.pushring.testing.Await;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URLEncoder;
@@ -250,16 +251,9 @@ public final class ConsulFixture implements AutoCloseable {
   /** Polls until the passing IDs equal {@code expected}; returns them, or fails after {@code timeout}. */
   public List<String> awaitPassingServiceIds(String service, Collection<String> expected, Duration timeout) {
     List<String> want = new ArrayList<>(new TreeSet<>(expected));
-    long deadline = System.nanoTime() + timeout.toNanos();
-    List<String> seen;
-    do {
-      seen = passingServiceIds(service);
-      if (seen.equals(want)) {
-        return seen;
-      }
-      sleep(50);
-    } while (System.nanoTime() < deadline);
-    throw new AssertionError("passing " + service + " still " + seen + ", expected " + want + " after " + timeout);
+    Await.until(() -> "passing " + service + " to be " + want + ": " + passingServiceIds(service), timeout,
+        () -> passingServiceIds(service).equals(want));
+    return want;
   }
 
   /** Deregisters what this fixture registered and every agent service that appeared since it started. */
@@ -321,15 +315,6 @@ public final class ConsulFixture implements AutoCloseable {
       return DockerClientFactory.instance().isDockerAvailable();
     } catch (RuntimeException | LinkageError e) {
       return false;
-    }
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     }
   }
 

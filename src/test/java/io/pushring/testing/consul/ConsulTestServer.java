@@ -18,7 +18,7 @@ import java.util.function.Supplier;
  * against a real agent whenever one is found ({@link ConsulFixture}); this double exists for machines
  * without one and for fault injection ({@link ConsulFaults}), which a real agent cannot do.
  *
- * <p><b>Implemented</b>, checked against Consul 1.4.0 by {@code ConsulContractTest} (the same tests
+ * <p><b>Implemented</b>, checked against Consul 1.4.0 by {@code ConsulContract} (the same tests
  * run against both):
  *
  * <ul>
