@@ -82,14 +82,7 @@ public final class TapHub extends VerticleBase {
   }
 
   private void fanOut() {
-    boolean changed = false;
-    for (TapStream.Subscription s; (s = tap.nextJoin()) != null; ) {
-      subscriptions.add(s);
-      s.lastSentMillis = System.currentTimeMillis();
-      changed = true;
-    }
-    changed |= subscriptions.removeIf(TapStream.Subscription::closed);
-    if (changed) index();
+    updateSubscriptions();
 
     budget = BUDGET_BYTES;
     int n = buffered.size();
@@ -116,6 +109,18 @@ public final class TapHub extends VerticleBase {
       s.batchEvents = 0;
       s.lastSentMillis = now;
     }
+  }
+
+  /** Takes the streams opened and drops those closed since the last call. */
+  private void updateSubscriptions() {
+    boolean changed = false;
+    for (TapStream.Subscription s; (s = tap.nextJoin()) != null; ) {
+      subscriptions.add(s);
+      s.lastSentMillis = System.currentTimeMillis();
+      changed = true;
+    }
+    changed |= subscriptions.removeIf(TapStream.Subscription::closed);
+    if (changed) index();
   }
 
   private void deliver(TapEvent e) {
@@ -156,6 +161,8 @@ public final class TapHub extends VerticleBase {
 
   /** A ring change: one {@code event: ring} block to every subscriber, unfiltered (they are rare and say what moved). */
   private void ring(RingChange change) {
+    // A stream open before the change must see it, even if it opened after the last fan-out.
+    updateSubscriptions();
     if (subscriptions.isEmpty()) return;
     Buffer block = Buffer.buffer("event: ring\ndata: " + ringJson(change.diff(), change.current().placement().configName(),
         System.currentTimeMillis()).encode() + "\n\n", StandardCharsets.UTF_8.name());

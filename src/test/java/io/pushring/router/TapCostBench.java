@@ -149,8 +149,10 @@ public class TapCostBench {
    * (tap enabled, no subscriber), and the CPU the other threads of the process (tap hub, event
    * loops, the subscribers' clients) spent per push in each variant.
    *
-   * <p>Run: {@code mvn -q test-compile exec:exec -Dexec.executable=java
-   * -Dexec.args="-cp %classpath io.pushring.router.TapCostBench 40"} (argument: rounds).
+   * <p>Run: {@code mvn -q test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
+   * -Dmdep.includeScope=test && java -cp target/classes:target/test-classes:$(cat target/cp.txt)
+   * io.pushring.router.TapCostBench 40 idle,one,subscribers} (arguments: rounds; variants, the
+   * first the reference of the ratios).
    */
   public static void main(String[] args) {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 40;
