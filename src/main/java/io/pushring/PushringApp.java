@@ -62,13 +62,13 @@ public final class PushringApp {
     RingPublisher.registerCodec(vertx);
     PushringMetrics metrics = PushringMetrics.installedOn(vertx)
         .bindRing(() -> RingPublisher.current(vertx), () -> DiscoveryStatus.current(vertx));
-    TapSwitch tap = new TapSwitch(config.tap().enabled(), config.tap().maxSubscribers(), metrics.registry());
+    TapSwitch tap = new TapSwitch(vertx, config.tap().enabled(), config.tap().maxSubscribers(), metrics.registry());
     AtomicReference<RouterVerticle> first = new AtomicReference<>();
     int instances = routerInstances(config);
     Future<String> registrar = registers(config)
         ? vertx.deployVerticle(new RegistrarVerticle(config, metrics))
         : Future.succeededFuture("");
-    // The tap's fan-out on a worker thread: none of its work lands on a router's event loop.
+    // The tap's fan-out on a worker thread, the one consumer of event bus "pushring.tap": none of its work lands on a router's event loop.
     Future<String> tapHub = config.tap().enabled()
         ? vertx.deployVerticle(new TapHub(tap), new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
         : Future.succeededFuture("");

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Cost with no subscriber and no access log: {@link #start} is one volatile read, and each
  * report is a cached counter increment; nothing is allocated, timed or published. With subscribers
- * (any number): one {@link TapEvent} and one queue offer per request.
+ * (any number): one {@link TapEvent} and one event-bus publish (address {@value TapSwitch#ADDRESS}) per request.
  */
 final class RouteObserver {
   private static final Logger ACCESS = LoggerFactory.getLogger("pushring.access");

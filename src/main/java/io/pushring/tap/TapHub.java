@@ -7,6 +7,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -19,8 +20,11 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The tap's fan-out, deployed as a worker verticle so that none of its work runs on a router's event
- * loop. Every {@value #FLUSH_MILLIS} ms it takes the decisions routers queued in the
- * {@link TapSwitch}, finds the subscribers whose filter matches (those filtering on a job through
+ * loop. It is the one consumer of {@value TapSwitch#ADDRESS}: the event bus delivers each decision
+ * a router publishes on the hub's worker context (a worker verticle's consumer runs there, in order
+ * with its timer), and the hub only buffers it, up to {@link TapSwitch#BUFFER_CAPACITY} events
+ * (more are dropped and counted, nothing waits). Every {@value #FLUSH_MILLIS} ms it takes the
+ * buffered decisions, finds the subscribers whose filter matches (those filtering on a job through
  * an index, so a subscriber watching another job costs nothing per event), encodes each matching
  * event once, appends the bytes to each matching subscriber's batch, and hands every non-empty
  * batch to its subscriber as one write. Ring changes ({@value RingPublisher#ADDRESS}) go to every
@@ -30,55 +34,67 @@ import java.util.concurrent.ThreadLocalRandom;
  * subscriber's connection sees at most one write per fan-out, whatever the event rate.
  */
 public final class TapHub extends VerticleBase {
-  /** How often queued decisions are fanned out: the tap's added latency, and its write rate per subscriber. */
+  /** How often buffered decisions are fanned out: the tap's added latency, and its write rate per subscriber. */
   static final long FLUSH_MILLIS = 100;
   /** Bytes one subscriber may collect in one fan-out; beyond, its events are dropped (counted). */
   static final int MAX_BATCH_BYTES = TapStream.WRITE_QUEUE_BYTES;
   /**
    * Bytes all subscribers together may receive per fan-out (40 MB/s). The hub's work grows with
-   * events x readers; past this budget the rest of the queue is dropped (counted) at O(1) per event,
+   * events x readers; past this budget the rest of the buffer is dropped (counted) at O(1) per event,
    * so many readers of a busy gateway cost a bounded share of the CPU that routing also needs.
    */
   static final long BUDGET_BYTES = 4L << 20;
   private static final Buffer KEEPALIVE = Buffer.buffer(": keepalive\n\n");
 
   private final TapSwitch tap;
+  private final int bufferCapacity;
   private final List<TapStream.Subscription> subscriptions = new ArrayList<>();
   private final Map<String, List<TapStream.Subscription>> byJob = new HashMap<>();
   private final List<TapStream.Subscription> anyJob = new ArrayList<>();
+  // Decisions received since the last fan-out; only touched on the hub's context.
+  private final List<TapEvent> buffered = new ArrayList<>();
+  private long overBuffer;
   private long budget;
 
   public TapHub(TapSwitch tap) {
+    this(tap, TapSwitch.BUFFER_CAPACITY);
+  }
+
+  /** With a smaller buffer, for the test of its bound. */
+  TapHub(TapSwitch tap, int bufferCapacity) {
     this.tap = tap;
+    this.bufferCapacity = bufferCapacity;
   }
 
   @Override
   public Future<?> start() {
     vertx.setPeriodic(FLUSH_MILLIS, t -> fanOut());
-    return vertx.eventBus().<RingChange>localConsumer(RingPublisher.ADDRESS, msg -> ring(msg.body())).completion();
+    return Future.all(
+        vertx.eventBus().<TapEvent>localConsumer(TapSwitch.ADDRESS, this::received).completion(),
+        vertx.eventBus().<RingChange>localConsumer(RingPublisher.ADDRESS, msg -> ring(msg.body())).completion());
+  }
+
+  /** One decision from a router: buffered for the next fan-out, or dropped (counted) when the buffer is full. */
+  private void received(Message<TapEvent> msg) {
+    if (Context.isOnEventLoopThread()) tap.receivedOnEventLoop();
+    if (buffered.size() < bufferCapacity) buffered.add(msg.body());
+    else overBuffer++;
   }
 
   private void fanOut() {
-    boolean changed = false;
-    for (TapStream.Subscription s; (s = tap.nextJoin()) != null; ) {
-      subscriptions.add(s);
-      s.lastSentMillis = System.currentTimeMillis();
-      changed = true;
-    }
-    changed |= subscriptions.removeIf(TapStream.Subscription::closed);
-    if (changed) index();
+    updateSubscriptions();
 
     budget = BUDGET_BYTES;
-    long overBudget = 0;
-    int n = 0;
-    for (; n < TapSwitch.QUEUE_CAPACITY; n++) {
-      TapEvent e = tap.nextEvent();
-      if (e == null) break;
-      if (budget > 0) deliver(e);
-      else overBudget++;
+    int n = buffered.size();
+    long dropped = overBuffer;
+    for (int i = 0; i < n; i++) {
+      if (budget > 0) deliver(buffered.get(i));
+      else dropped++;
     }
-    if (n > 0) tap.published(n);
-    if (overBudget > 0) tap.dropped(overBudget);
+    buffered.clear();
+    if (n + overBuffer > 0) tap.published(n + overBuffer);
+    if (dropped > 0) tap.dropped(dropped);
+    overBuffer = 0;
 
     long now = System.currentTimeMillis();
     for (TapStream.Subscription s : subscriptions) {
@@ -93,6 +109,18 @@ public final class TapHub extends VerticleBase {
       s.batchEvents = 0;
       s.lastSentMillis = now;
     }
+  }
+
+  /** Takes the streams opened and drops those closed since the last call. */
+  private void updateSubscriptions() {
+    boolean changed = false;
+    for (TapStream.Subscription s; (s = tap.nextJoin()) != null; ) {
+      subscriptions.add(s);
+      s.lastSentMillis = System.currentTimeMillis();
+      changed = true;
+    }
+    changed |= subscriptions.removeIf(TapStream.Subscription::closed);
+    if (changed) index();
   }
 
   private void deliver(TapEvent e) {
@@ -133,6 +161,8 @@ public final class TapHub extends VerticleBase {
 
   /** A ring change: one {@code event: ring} block to every subscriber, unfiltered (they are rare and say what moved). */
   private void ring(RingChange change) {
+    // A stream open before the change must see it, even if it opened after the last fan-out.
+    updateSubscriptions();
     if (subscriptions.isEmpty()) return;
     Buffer block = Buffer.buffer("event: ring\ndata: " + ringJson(change.diff(), change.current().placement().configName(),
         System.currentTimeMillis()).encode() + "\n\n", StandardCharsets.UTF_8.name());

@@ -4,6 +4,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.util.internal.PlatformDependent;
+import io.pushring.bus.LocalCodec;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -13,22 +17,29 @@ import java.util.concurrent.atomic.AtomicLong;
  * created by {@code PushringApp} and handed to every router, to {@code /api/v1/tap} and to the
  * {@link TapHub} that fans the events out.
  *
- * <p>A router's cost: one volatile read per request for {@link #active} (the tap enabled and at least
- * one subscriber); while someone subscribes, one small {@link TapEvent} and one offer to a bounded
- * lock-free queue per decision ({@link #publish}), whatever the number of subscribers. Filtering,
- * JSON encoding (once per event) and writing to subscribers happen in the {@link TapHub}, off the
- * routers' event loops. A full queue drops the event (counted): the tap never blocks a router.
+ * <p>Decisions travel on the event bus, address {@value #ADDRESS}, local only and by reference
+ * (the {@link LocalCodec}), so any local consumer can watch them; the {@link TapHub} is the tap's.
+ * A router's cost: one volatile read per request for {@link #active} (the tap enabled and at least
+ * one subscriber); while someone subscribes, one small {@link TapEvent} and one event-bus publish
+ * per decision ({@link #publish}: the bus's message, and one task handed to the hub's worker
+ * context), whatever the number of subscribers: the bus sees one consumer, the hub. Filtering, JSON
+ * encoding (once per event) and writing to subscribers happen in the hub, off the routers' event
+ * loops; the hub buffers a bounded number of events between two fan-outs and drops (counts) the
+ * rest. Publishing never blocks a router.
  */
 public final class TapSwitch {
-  /** Decisions buffered between two fan-outs of the hub ({@link TapHub#FLUSH_MILLIS}); more are dropped. */
-  static final int QUEUE_CAPACITY = 1 << 16;
+  /** The event-bus address of routing decisions ({@link TapEvent}, local only). */
+  public static final String ADDRESS = "pushring.tap";
+  /** Decisions the hub buffers between two fan-outs ({@link TapHub#FLUSH_MILLIS}); more are dropped. */
+  static final int BUFFER_CAPACITY = 1 << 16;
 
+  private final EventBus bus;
+  // Computed once: publish allocates nothing of its own beyond the event.
+  private final DeliveryOptions delivery;
   private final boolean enabled;
   private final int maxSubscribers;
   private final AtomicInteger subscribers = new AtomicInteger();
-  // Netty's bounded multi-producer single-consumer queue (JCTools), the one its event loops use for
-  // their own task queues: producers never lock, the hub is the one consumer.
-  private final Queue<TapEvent> events = PlatformDependent.newFixedMpscQueue(QUEUE_CAPACITY);
+  // Streams opened on HTTP event loops, taken by the hub at its next fan-out.
   private final Queue<TapStream.Subscription> joins = PlatformDependent.newMpscQueue();
   private final Counter published;
   private final Counter dropped;
@@ -37,18 +48,22 @@ public final class TapSwitch {
   private final AtomicLong stalledDrops = new AtomicLong();
   private final AtomicLong encoded = new AtomicLong();
   private final AtomicLong encodedOnEventLoop = new AtomicLong();
+  private final AtomicLong receivedOnEventLoop = new AtomicLong();
 
   /**
    * @param maxSubscribers {@code tap.max-subscribers}: open streams beyond it are refused with 503
    */
-  public TapSwitch(boolean enabled, int maxSubscribers, MeterRegistry registry) {
+  public TapSwitch(Vertx vertx, boolean enabled, int maxSubscribers, MeterRegistry registry) {
+    LocalCodec.register(vertx, TapEvent.class);
+    this.bus = vertx.eventBus();
+    this.delivery = new DeliveryOptions().setLocalOnly(true).setCodecName(new LocalCodec<>(TapEvent.class).name());
     this.enabled = enabled;
     this.maxSubscribers = maxSubscribers;
     this.published = Counter.builder("pushring.tap.events.published")
         .description("Routing decisions published on the tap (only while someone subscribes)")
         .register(registry);
     this.dropped = Counter.builder("pushring.tap.events.dropped")
-        .description("Tap events not sent to a subscriber that could not keep up (or not queued: tap queue full)")
+        .description("Tap events not sent to a subscriber that could not keep up (or over the hub's buffer or byte budget)")
         .register(registry);
     this.refused = Counter.builder("pushring.tap.subscriptions.refused")
         .description("/api/v1/tap streams refused because tap.max-subscribers were open")
@@ -75,14 +90,11 @@ public final class TapSwitch {
   public int subscribers() { return subscribers.get(); }
 
   /**
-   * Router side: hands one decision to the hub. Never blocks; a full queue drops it (counted). The
-   * published count is kept by the hub (one increment per fan-out, not one per event here).
+   * Router side: publishes one decision on {@value #ADDRESS}. Never blocks. The published count is
+   * kept by the hub as it receives them (no shared counter touched per event here).
    */
   public void publish(TapEvent event) {
-    if (!events.offer(event)) {
-      published.increment();
-      dropped.increment();
-    }
+    bus.publish(ADDRESS, event, delivery);
   }
 
   /** Events published so far (what the no-subscriber test counts). */
@@ -100,10 +112,15 @@ public final class TapSwitch {
   /** Of those, encoded on an event loop (a router's, or any): 0 by design, the hub runs on a worker. */
   public long encodedOnEventLoopCount() { return encodedOnEventLoop.get(); }
 
+  /** Events the hub received from the bus on an event-loop thread: 0 by design, its consumer runs on its worker context. */
+  public long receivedOnEventLoopCount() { return receivedOnEventLoop.get(); }
+
   void encoded(boolean onEventLoop) {
     encoded.incrementAndGet();
     if (onEventLoop) encodedOnEventLoop.incrementAndGet();
   }
+
+  void receivedOnEventLoop() { receivedOnEventLoop.incrementAndGet(); }
 
   /** Takes a subscriber slot: false (and counted as refused) when {@code tap.max-subscribers} are open. */
   boolean tryAcquire() {
@@ -123,8 +140,6 @@ public final class TapSwitch {
   void join(TapStream.Subscription subscription) { joins.offer(subscription); }
 
   TapStream.Subscription nextJoin() { return joins.poll(); }
-
-  TapEvent nextEvent() { return events.poll(); }
 
   void dropped(long n) { dropped.increment(n); }
 

@@ -19,6 +19,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.internal.ContextInternal;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,6 +67,10 @@ public class TapCostBench {
   private TapSwitch tapSwitch;
   private PushHandler handler;
   private HttpServerRequest[] requests;
+  // A router runs on its event loop's context; the event bus looks the current one up on every
+  // publish and, off any context, would create one per publish: a cost no router pays.
+  private ContextInternal routerContext;
+  private ContextInternal previousContext;
   private int next;
   private final Object[] lastHeader = new Object[1];
 
@@ -76,7 +81,7 @@ public class TapCostBench {
     for (int i = 1; i <= 10; i++) members.add(Member.ofAddress("10.0.0." + i, 9091));
     Ring ring = Ring.build(Placement.GROUPING_KEY, members, 1);
     RoutingTable table = RoutingTable.of(ring, "http");
-    tapSwitch = new TapSwitch(!tap.equals("disabled"), 100_000, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    tapSwitch = new TapSwitch(vertx, !tap.equals("disabled"), 100_000, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     switch (tap) {
       case "one" -> subscribe(1, "?job=nobody");
       case "subscribers" -> subscribe(SUBSCRIBERS, "?job=nobody");
@@ -89,6 +94,7 @@ public class TapCostBench {
     handler = new PushHandler(() -> table, new RouterOptions("127.0.0.1", 0, 307, "5", "http"), observer,
         new RedirectPolicy(io.pushring.config.PushringConfig.RouterMode.REDIRECT, List.of(), "http", 307), null);
     HttpServerResponse response = response(lastHeader);
+    routerContext = (ContextInternal) vertx.getOrCreateContext();
     requests = new HttpServerRequest[256];
     for (int i = 0; i < requests.length; i++) {
       requests[i] = request(HttpMethod.PUT, "/metrics/job/batch-" + (i % 16) + "/instance/host-" + i + ".example.org", response);
@@ -113,6 +119,16 @@ public class TapCostBench {
     while (tapSwitch.subscribers() < n) Thread.onSpinWait();
   }
 
+  @Setup(Level.Iteration)
+  public void enterRouterContext() {
+    previousContext = routerContext.beginDispatch();
+  }
+
+  @TearDown(Level.Iteration)
+  public void leaveRouterContext() {
+    routerContext.endDispatch(previousContext);
+  }
+
   @TearDown(Level.Trial)
   public void tearDown() {
     if (clients != null) clients.close().await();
@@ -133,8 +149,10 @@ public class TapCostBench {
    * (tap enabled, no subscriber), and the CPU the other threads of the process (tap hub, event
    * loops, the subscribers' clients) spent per push in each variant.
    *
-   * <p>Run: {@code mvn -q test-compile exec:exec -Dexec.executable=java
-   * -Dexec.args="-cp %classpath io.pushring.router.TapCostBench 40"} (argument: rounds).
+   * <p>Run: {@code mvn -q test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
+   * -Dmdep.includeScope=test && java -cp target/classes:target/test-classes:$(cat target/cp.txt)
+   * io.pushring.router.TapCostBench 40 idle,one,subscribers} (arguments: rounds; variants, the
+   * first the reference of the ratios).
    */
   public static void main(String[] args) {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 40;
@@ -191,6 +209,7 @@ public class TapCostBench {
   private static long[] slice(TapCostBench b, long nanos, java.lang.management.ThreadMXBean mx) {
     com.sun.management.OperatingSystemMXBean os =
         (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    ContextInternal previous = b.routerContext.beginDispatch();
     long ops = 0;
     long h = 0;
     long process0 = os.getProcessCpuTime();
@@ -202,6 +221,7 @@ public class TapCostBench {
     }
     long cpu = mx.getCurrentThreadCpuTime() - cpu0;
     long process = os.getProcessCpuTime() - process0;
+    b.routerContext.endDispatch(previous);
     return new long[] {ops + (h & 0), cpu, Math.max(0, process - cpu)};
   }
 

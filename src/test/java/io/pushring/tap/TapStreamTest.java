@@ -246,6 +246,28 @@ class TapStreamTest {
     }
   }
 
+  /**
+   * The shape of DESIGN.md: decisions travel on event bus "pushring.tap", so another local consumer
+   * sees every one a subscriber sees, and the hub receives them on its worker context.
+   */
+  @Test
+  void decisionsTravelOnTheEventBusToAnyLocalConsumerAndReachTheHubOnItsWorker() {
+    List<TapEvent> onBus = java.util.Collections.synchronizedList(new ArrayList<>());
+    vertx.eventBus().<TapEvent>localConsumer("pushring.tap", msg -> onBus.add(msg.body())).completion().await();
+    try (SseClient sse = SseClient.open(vertx, port, "")) {
+      for (Push p : MIX) send(p);
+      List<JsonObject> events = sse.take(MIX.size(), WAIT);
+      assertThat(events).hasSize(MIX.size());
+      assertThat(onBus).hasSize(MIX.size());
+      for (int i = 0; i < MIX.size(); i++) {
+        assertThat(onBus.get(i).path()).isEqualTo(MIX.get(i).path());
+        assertThat(onBus.get(i).toJson()).as("the same event the stream carries").isEqualTo(events.get(i));
+      }
+      assertThat(tap.receivedOnEventLoopCount()).as("hub's consumer ran on an event loop").isZero();
+      assertThat(tap.encodedOnEventLoopCount()).isZero();
+    }
+  }
+
   @Test
   void eachEventIsEncodedOnceOffTheEventLoopsWhateverTheNumberOfSubscribers() {
     List<SseClient> subscribers = new ArrayList<>();
