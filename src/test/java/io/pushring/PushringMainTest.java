@@ -2,6 +2,7 @@ package io.pushring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pushring.testing.Await;
 import io.pushring.testing.FreePorts;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,9 +17,11 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -148,17 +151,26 @@ class PushringMainTest {
   }
 
   private static Socket connectWithin(int port, int seconds) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    while (true) {
+    AtomicReference<Socket> connected = new AtomicReference<>();
+    Await.until("pushring listening on " + port, Duration.ofSeconds(seconds), Duration.ofMillis(100), () -> {
       Socket s = new Socket();
       try {
         s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1_000);
-        return s;
+        connected.set(s);
+        return true;
       } catch (IOException notYet) {
-        s.close();
-        assertThat(System.nanoTime()).as("pushring listening on %d", port).isLessThan(deadline);
-        Thread.sleep(100);
+        closeQuietly(s);
+        return false;
       }
+    });
+    return connected.get();
+  }
+
+  private static void closeQuietly(Socket s) {
+    try {
+      s.close();
+    } catch (IOException ignored) {
+      // never connected: nothing to release
     }
   }
 
@@ -186,16 +198,14 @@ class PushringMainTest {
         "PUSHRING_DISCOVERY_STATIC_MEMBERS", "127.0.0.1:9091"));
     try {
       HttpClient client = HttpClient.newHttpClient();
-      HttpResponse<String> ready = null;
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (System.nanoTime() < deadline && (ready == null || ready.statusCode() != 200)) {
-        try {
-          ready = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/-/ready")).build(),
-              HttpResponse.BodyHandlers.ofString());
-        } catch (IOException notYet) {
-          Thread.sleep(100);
-        }
-      }
+      AtomicReference<HttpResponse<String>> answer = new AtomicReference<>();
+      // the caller's assertions report it; an exception while polling means not listening yet
+      Await.holdsWithin(Duration.ofSeconds(30), Duration.ofMillis(100), () -> {
+        answer.set(client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/-/ready")).build(),
+            HttpResponse.BodyHandlers.ofString()).join());
+        return answer.get().statusCode() == 200;
+      });
+      HttpResponse<String> ready = answer.get();
       assertThat(ready).isNotNull();
       assertThat(ready.statusCode()).isEqualTo(200);
       long stopping = System.nanoTime();

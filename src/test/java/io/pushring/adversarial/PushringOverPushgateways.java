@@ -6,6 +6,7 @@ import io.pushring.PushringApp;
 import io.pushring.bus.RingPublisher;
 import io.pushring.key.GroupingKeyParser;
 import io.pushring.ring.Member;
+import io.pushring.testing.Await;
 import io.pushring.testing.PushgatewayProcess;
 import io.pushring.testing.TestConfig;
 import io.vertx.core.Vertx;
@@ -179,16 +180,7 @@ final class PushringOverPushgateways implements AutoCloseable {
   static void wipe(PushgatewayProcess pg) {
     int status = pg.request("PUT", "/api/v1/admin/wipe", new byte[0], Duration.ofSeconds(10)).status();
     assertThat(status).as("wipe " + pg).isEqualTo(202);
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!pg.groups().isEmpty()) {
-      assertThat(System.nanoTime()).as("groups left after the wipe of " + pg).isLessThan(deadline);
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
+    Await.until("groups left after the wipe of " + pg, Duration.ofSeconds(10), () -> pg.groups().isEmpty());
   }
 
   static Map<String, String> labelsOf(String rawPath) {

@@ -59,16 +59,11 @@ final class PrometheusProcess implements AutoCloseable {
       throw new UncheckedIOException("cannot start " + binary(), e);
     }
     PrometheusProcess p = new PrometheusProcess(process, port, log);
-    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) throw new Exited(p.output());
-      try {
-        if (p.get("/-/ready").statusCode() == 200) return p;
-      } catch (UncheckedIOException notYet) {
-        // not listening yet
-      }
-      Await.sleep(100);
-    }
+    // an exception while polling means not listening yet
+    boolean ready = Await.holdsWithin(START_TIMEOUT, Duration.ofMillis(100),
+        () -> !process.isAlive() || p.get("/-/ready").statusCode() == 200);
+    if (!process.isAlive()) throw new Exited(p.output());
+    if (ready) return p;
     p.close();
     throw new IllegalStateException("Prometheus not ready after " + START_TIMEOUT + ":\n" + p.output());
   }

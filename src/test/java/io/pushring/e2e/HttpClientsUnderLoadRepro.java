@@ -1,6 +1,7 @@
 package io.pushring.e2e;
 
 import io.pushring.PushringApp;
+import io.pushring.testing.Await;
 import io.pushring.testing.JdkHttp;
 import io.pushring.testing.TestConfig;
 import io.vertx.core.Vertx;
@@ -109,7 +110,7 @@ class HttpClientsUnderLoadRepro {
         }
         for (Future<?> f : threads) f.get();
         System.out.println("round " + round + ": " + new TreeMap<>(outcomes));
-        Thread.sleep(2_500L + 500L * round);
+        Await.sleep(2_500L + 500L * round);
       }
     } finally {
       pool.shutdownNow();

@@ -7,6 +7,7 @@ import io.pushring.bus.RingPublisher;
 import io.pushring.key.GroupingKeyParser;
 import io.pushring.ring.Member;
 import io.pushring.router.RedirectPolicy;
+import io.pushring.testing.Await;
 import io.pushring.testing.PushClient;
 import io.pushring.testing.PushClient.Auth;
 import io.pushring.testing.PushgatewayApi;
@@ -15,6 +16,7 @@ import io.pushring.testing.TestConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashSet;
@@ -207,17 +209,7 @@ class ProxyClientMatrixTest {
    */
   private static boolean await(String owner, Auth auth, Map<String, String> group, Predicate<Optional<Set<String>>> done,
       long millis) {
-    long deadline = System.nanoTime() + millis * 1_000_000L;
-    while (true) {
-      if (done.test(PushgatewayApi.metricNames(owner, auth, group))) return true;
-      if (System.nanoTime() > deadline) return false;
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
+    return Await.holdsWithin(Duration.ofMillis(millis), () -> done.test(PushgatewayApi.metricNames(owner, auth, group)));
   }
 
   private static String step(String method, String reply, boolean applied) {

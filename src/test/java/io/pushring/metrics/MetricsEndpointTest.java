@@ -7,6 +7,7 @@ import io.pushring.bus.RingPublisher;
 import io.pushring.key.GroupingKeyParser;
 import io.pushring.ring.Placement;
 import io.pushring.ring.Ring;
+import io.pushring.testing.Await;
 import io.pushring.testing.FreePorts;
 import io.pushring.testing.JdkHttp;
 import io.pushring.testing.JdkHttp.Response;
@@ -113,10 +114,8 @@ class MetricsEndpointTest {
 
   private void awaitStatus(HttpMethod method, String path, int status) {
     // The router takes the new ring from the event bus: a moment after the publish.
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (http.send(method.name(), port, path, "m 1\n").status() != status) {
-      assertThat(System.nanoTime()).as("waiting for %d", status).isLessThan(deadline);
-    }
+    Await.until("waiting for " + status, Duration.ofSeconds(5),
+        () -> http.send(method.name(), port, path, "m 1\n").status() == status);
   }
 
   @Test
@@ -148,12 +147,13 @@ class MetricsEndpointTest {
           "PUSHRING_DISCOVERY_MODE", "consul",
           "PUSHRING_CONSUL_ADDRESS", "127.0.0.1:" + consulPort,
           "PUSHRING_PUSHGATEWAYS_SERVERS", "127.0.0.1:9091")).await().port();
-      long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-      PromText m;
-      do {
-        m = PromText.parse(client.get(p, "/metrics").body());
-      } while ((m.sum("pushring_discovery_errors_total") < 2 || m.sum("pushring_registrations_total", "result", "failure") < 1)
-          && System.nanoTime() < deadline);
+      PromText[] last = new PromText[1];
+      Await.until("discovery errors >= 2 and failed registrations >= 1", Duration.ofSeconds(15), () -> {
+        last[0] = PromText.parse(client.get(p, "/metrics").body());
+        return last[0].sum("pushring_discovery_errors_total") >= 2
+            && last[0].sum("pushring_registrations_total", "result", "failure") >= 1;
+      });
+      PromText m = last[0];
       assertThat(m.sum("pushring_discovery_errors_total")).isGreaterThanOrEqualTo(2);
       assertThat(m.sum("pushring_registrations_total", "result", "failure")).isGreaterThanOrEqualTo(1);
       assertThat(m.sum("pushring_registrations_total", "result", "success")).isZero();

@@ -1,5 +1,6 @@
 package io.pushring.metrics;
 
+import io.pushring.testing.Await;
 import io.pushring.testing.FreePorts;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -67,16 +68,11 @@ final class PrometheusServer implements AutoCloseable {
   }
 
   private void awaitReady() {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) throw new IllegalStateException("prometheus exited: " + output());
-      try {
-        if (get("/-/ready").statusCode() == 200) return;
-      } catch (IOException notYet) {
-        // not listening yet
-      }
-      sleep(100);
-    }
+    // an exception while polling means not listening yet
+    boolean ready = Await.holdsWithin(Duration.ofSeconds(30), Duration.ofMillis(100),
+        () -> !process.isAlive() || getUnchecked("/-/ready").statusCode() == 200);
+    if (!process.isAlive()) throw new IllegalStateException("prometheus exited: " + output());
+    if (ready) return;
     throw new IllegalStateException("prometheus not ready: " + output());
   }
 
@@ -102,14 +98,9 @@ final class PrometheusServer implements AutoCloseable {
 
   /** Polls {@code promql} until it equals {@code expected}; returns the last value seen. */
   double awaitValue(String promql, double expected, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    double v = Double.NaN;
-    while (System.nanoTime() < deadline) {
-      v = value(promql);
-      if (v == expected) return v;
-      sleep(200);
-    }
-    return v;
+    double[] last = {Double.NaN};
+    Await.holdsWithin(timeout, Duration.ofMillis(200), () -> (last[0] = value(promql)) == expected);
+    return last[0];
   }
 
   /** The last scrape's problem as Prometheus reports it for the target ("" when healthy). */
@@ -128,6 +119,14 @@ final class PrometheusServer implements AutoCloseable {
       return Files.readString(dir.resolve("out.log"));
     } catch (IOException e) {
       return "(no output: " + e + ")";
+    }
+  }
+
+  private HttpResponse<String> getUnchecked(String pathAndQuery) {
+    try {
+      return get(pathAndQuery);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -153,15 +152,6 @@ final class PrometheusServer implements AutoCloseable {
       for (Path f : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
     } catch (IOException ignored) {
       // a temp directory left behind is harmless
-    }
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     }
   }
 

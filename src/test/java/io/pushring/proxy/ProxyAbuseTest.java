@@ -3,6 +3,7 @@ package io.pushring.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pushring.PushringApp;
+import io.pushring.testing.Await;
 import io.pushring.testing.FreePorts;
 import io.pushring.testing.PushgatewayApi;
 import io.pushring.testing.PushgatewayProcess;
@@ -82,7 +83,7 @@ class ProxyAbuseTest {
     pushComplete(job);
     try (Socket s = open()) {
       send(s, head(job, "Content-Length: 10000") + "abusive_a 1\nabusive_b 2\n");
-      Thread.sleep(200);
+      Await.sleep(200);
     }
     assertHoldsOnlyTheCompletePush(job);
   }
@@ -93,7 +94,7 @@ class ProxyAbuseTest {
     pushComplete(job);
     try (Socket s = open()) {
       send(s, head(job, "Content-Length: 900000") + lines(STREAMED));
-      Thread.sleep(300);   // the owner has the streamed part
+      Await.sleep(300);   // the owner has the streamed part
     }
     assertHoldsOnlyTheCompletePush(job);
   }
@@ -111,7 +112,7 @@ class ProxyAbuseTest {
         sent += framed.length;
       }
       out.flush();
-      Thread.sleep(300);   // the owner has read all of it: the body stands at a line start
+      Await.sleep(300);   // the owner has read all of it: the body stands at a line start
       try {
         out.write(chunk());   // and this one passes max-body
         out.flush();
@@ -193,7 +194,7 @@ class ProxyAbuseTest {
       send(s, head(job, "Content-Encoding: gzip\r\nContent-Length: " + body.length));
       s.getOutputStream().write(body, 0, body.length - 4);
       s.getOutputStream().flush();
-      Thread.sleep(1500);   // time for a Pushgateway to decompress and parse what it would have got
+      Await.sleep(1500);   // time for a Pushgateway to decompress and parse what it would have got
     }
     assertHoldsOnlyTheCompletePush(job);
   }
@@ -209,7 +210,7 @@ class ProxyAbuseTest {
           + "encoding=delimited\r\nContent-Length: 900000"));
       s.getOutputStream().write(body.toByteArray());   // whole messages only: the cut falls between two
       s.getOutputStream().flush();
-      Thread.sleep(300);
+      Await.sleep(300);
     }
     assertHoldsOnlyTheCompletePush(job);
   }
@@ -268,12 +269,12 @@ class ProxyAbuseTest {
         slow.add(s);
         send(s, head("trickler-" + i, "Content-Length: 100") + "s");
       }
-      Thread.sleep(300);   // the old code had taken a pooled connection for each by now
+      Await.sleep(300);   // the old code had taken a pooled connection for each by now
       assertNormalPushWorks(job);
     } finally {
       for (Socket s : slow) s.close();
     }
-    Thread.sleep(1000);   // let pushring see the 70 connections go
+    Await.sleep(1000);   // let pushring see the 70 connections go
     assertThat(pushgateway.groups()).noneMatch(g -> g.getOrDefault("job", "").startsWith("trickler-"));
     assertNormalPushWorks(job);
   }
@@ -347,7 +348,7 @@ class ProxyAbuseTest {
   }
 
   private void assertHoldsOnlyTheCompletePush(String job) throws InterruptedException {
-    Thread.sleep(300);   // let the Pushgateway finish whatever it was given
+    Await.sleep(300);   // let the Pushgateway finish whatever it was given
     assertThat(names(job)).as("group %s after the abuse", job).contains(Set.of("complete_metric", "complete_other"));
     assertNormalPushWorks(job);
   }

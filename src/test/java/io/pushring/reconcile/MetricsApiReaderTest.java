@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.pushring.key.GroupingKey;
 import io.pushring.key.GroupingKeyParser;
 import io.pushring.ring.Member;
+import io.pushring.testing.Await;
 import io.pushring.testing.PushgatewayProcess;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -81,11 +82,8 @@ class MetricsApiReaderTest {
     } finally {
       // deleteAllGroups cannot name this group either
       assertThat(pg.request("DELETE", "/metrics/job/hidden", null, Duration.ofSeconds(5)).status()).isEqualTo(202);
-      long deadline = System.nanoTime() + 5_000_000_000L;
-      while (pg.request("GET", "/api/v1/metrics", null, Duration.ofSeconds(5)).bodyText().contains("hidden")
-          && System.nanoTime() < deadline) {
-        Thread.onSpinWait();
-      }
+      Await.until("the hidden group deleted", Duration.ofSeconds(5),
+          () -> !pg.request("GET", "/api/v1/metrics", null, Duration.ofSeconds(5)).bodyText().contains("hidden"));
     }
   }
 

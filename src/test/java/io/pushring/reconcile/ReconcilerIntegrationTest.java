@@ -9,11 +9,13 @@ import io.pushring.key.GroupingKeyParser;
 import io.pushring.ring.Member;
 import io.pushring.ring.Placement;
 import io.pushring.ring.Ring;
+import io.pushring.testing.Await;
 import io.pushring.testing.PushgatewayProcess;
 import io.pushring.testing.TestConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -97,6 +99,14 @@ class ReconcilerIntegrationTest {
     return out;
   }
 
+  private Map<GroupingKey, Map<Member, String>> fleetNow(Set<GroupingKey> keys) {
+    try {
+      return fleet(keys);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** What the fleet must look like: each key only on its owner, with its expected value. */
   private static Map<GroupingKey, Map<Member, String>> expected(Ring ring, Map<GroupingKey, Long> values) {
     Map<GroupingKey, Map<Member, String>> out = new HashMap<>();
@@ -105,13 +115,9 @@ class ReconcilerIntegrationTest {
   }
 
   private Map<GroupingKey, Map<Member, String>> awaitFleet(Map<GroupingKey, Map<Member, String>> want) throws Exception {
-    long deadline = System.nanoTime() + CONVERGE.toNanos();
-    Map<GroupingKey, Map<Member, String>> now = fleet(want.keySet());
-    while (!now.equals(want) && System.nanoTime() < deadline) {
-      Thread.sleep(200);
-      now = fleet(want.keySet());
-    }
-    return now;
+    // the caller's assertion shows what differs
+    Await.holdsWithin(CONVERGE, Duration.ofMillis(200), () -> fleetNow(want.keySet()).equals(want));
+    return fleet(want.keySet());
   }
 
   @Test
@@ -133,7 +139,7 @@ class ReconcilerIntegrationTest {
     List<GroupingKey> keys = new ArrayList<>(values.keySet());
     for (int j = 0; j < keys.size(); j += 2) push(paths.get(keys.get(j)), 1);
     Ring four = publish(members, 2);
-    Thread.sleep(100); // the routers read the new ring from the LocalMap
+    Await.sleep(100); // the routers read the new ring from the LocalMap
     int moved = 0;
     for (GroupingKey k : values.keySet()) {
       if (!four.route(k).equals(three.route(k))) moved++;
@@ -153,12 +159,11 @@ class ReconcilerIntegrationTest {
     assertThat(API.groups(leaving).groups()).isEmpty();
 
     // The next pass finds nothing to do.
-    long cleanBy = System.nanoTime() + 10_000_000_000L;
+    Await.holdsWithin(Duration.ofSeconds(10), Duration.ofMillis(100), () -> {
+      PassReport r = app.reconciler().lastReport();
+      return r.plan().isClean() && r.ringVersion() == 3;
+    });
     PassReport report = app.reconciler().lastReport();
-    while (!(report.plan().isClean() && report.ringVersion() == 3) && System.nanoTime() < cleanBy) {
-      Thread.sleep(100);
-      report = app.reconciler().lastReport();
-    }
     assertThat(report.plan().isClean()).as("a pass with nothing left to do").isTrue();
     assertThat(report.plan().onOwner()).isEqualTo(120);
     assertThat(app.reconciler().passes()).isGreaterThanOrEqualTo(3);
@@ -239,28 +244,25 @@ class ReconcilerIntegrationTest {
           } else {
             checked.incrementAndGet();
           }
-          Thread.sleep(100);
+          Await.sleep(100);
         }
       } catch (Exception e) {
         violations.add("client failed: " + e);
       }
     }, "race-client");
     client.start();
-    Thread.sleep(5500); // quiet groups become older than reconcile.quiet (5s)
+    Await.sleep(5500); // quiet groups become older than reconcile.quiet (5s)
     publish(members, 2);
     Map<GroupingKey, Long> want = new HashMap<>(quiet);
-    long deadline = System.nanoTime() + CONVERGE.toNanos();
-    boolean converged = false;
-    while (!converged && System.nanoTime() < deadline) {
-      Thread.sleep(300);
+    boolean converged = Await.holdsWithin(CONVERGE, Duration.ofMillis(300), () -> {
       want.put(raceKey, pushed.get());
-      Map<GroupingKey, Map<Member, String>> now = fleet(want.keySet());
+      Map<GroupingKey, Map<Member, String>> now = fleetNow(want.keySet());
       Map<GroupingKey, Map<Member, String>> exp = expected(four, want);
       // the racing value may have advanced between the two reads: compare its placement only
-      converged = now.keySet().equals(exp.keySet()) && now.entrySet().stream().allMatch(e ->
+      return now.keySet().equals(exp.keySet()) && now.entrySet().stream().allMatch(e ->
           e.getKey().equals(raceKey) ? e.getValue().keySet().equals(exp.get(raceKey).keySet()) : e.getValue().equals(exp.get(e.getKey())));
-    }
-    Thread.sleep(1500); // keep racing through further passes
+    });
+    Await.sleep(1500); // keep racing through further passes
     stopRace.set(true);
     client.join(10_000);
     assertThat(violations).isEmpty();

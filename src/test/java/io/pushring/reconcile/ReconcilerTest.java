@@ -7,8 +7,10 @@ import io.pushring.key.GroupingKeyParser;
 import io.pushring.ring.Member;
 import io.pushring.ring.Placement;
 import io.pushring.ring.Ring;
+import io.pushring.testing.Await;
 import io.pushring.testing.PushgatewayProcess;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -88,14 +90,18 @@ class ReconcilerTest {
     return out;
   }
 
-  private static Map<Member, Set<GroupingKey>> settledHoldings(Map<Member, Set<GroupingKey>> expected) throws Exception {
-    long deadline = System.nanoTime() + 5_000_000_000L;
-    Map<Member, Set<GroupingKey>> h = holdings();
-    while (!h.equals(expected) && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-      h = holdings();
+  private static Map<Member, Set<GroupingKey>> holdingsNow() {
+    try {
+      return holdings();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    return h;
+  }
+
+  private static Map<Member, Set<GroupingKey>> settledHoldings(Map<Member, Set<GroupingKey>> expected) throws Exception {
+    // the caller's assertion shows what differs
+    Await.holdsWithin(Duration.ofSeconds(5), Duration.ofMillis(20), () -> holdingsNow().equals(expected));
+    return holdings();
   }
 
   private static String value(Member m, GroupingKey key) throws IOException {
@@ -115,7 +121,7 @@ class ReconcilerTest {
     for (GroupingKey k : onceA) push(a, k, "# TYPE v gauge\nv 1\n");
     for (GroupingKey k : busy) push(b, k, "# TYPE v gauge\nv 1\n");
     for (GroupingKey k : stay) push(a, k, "# TYPE v gauge\nv 7\n");
-    Thread.sleep(20);
+    Await.sleep(20);
     for (GroupingKey k : busy) push(c, k, "# TYPE v gauge\nv 2\n");
 
     PassReport report = reconciler(0, false, () -> three).pass(three, List.of());
@@ -175,7 +181,7 @@ class ReconcilerTest {
     assertThat(report.dryRun()).isTrue();
     assertThat(report.plan().migrations()).hasSize(1);
     assertThat(report.migrated()).isZero();
-    Thread.sleep(200);
+    Await.sleep(200);
     assertThat(holdings().get(b)).containsExactly(k);
     assertThat(holdings().get(c)).containsExactly(k);
     assertThat(holdings().get(a)).isEmpty();
@@ -193,7 +199,7 @@ class ReconcilerTest {
     assertThat(report.plan().deletes()).hasSize(1);
     assertThat(report.deleted()).isZero();
     assertThat(report.aborted()).contains("ring changed");
-    Thread.sleep(200);
+    Await.sleep(200);
     assertThat(holdings().get(b)).containsExactly(k);
   }
 
@@ -206,7 +212,7 @@ class ReconcilerTest {
     PassReport report = reconciler(0, false, () -> three).pass(three, List.of());
     assertThat(report.migrated()).isZero();
     assertThat(report.errors()).singleElement().asString().contains("answered 400");
-    Thread.sleep(200);
+    Await.sleep(200);
     assertThat(holdings().get(b)).containsExactly(keys.get(1));
   }
 

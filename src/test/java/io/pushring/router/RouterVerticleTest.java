@@ -8,6 +8,7 @@ import io.pushring.key.GroupingKeyParser;
 import io.pushring.ring.Member;
 import io.pushring.ring.Placement;
 import io.pushring.ring.Ring;
+import io.pushring.testing.Await;
 import io.pushring.testing.RawHttp;
 import io.pushring.testing.RawHttp.Response;
 import io.pushring.testing.TestConfig;
@@ -15,6 +16,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -206,13 +208,8 @@ class RouterVerticleTest {
   }
 
   private void awaitRingVersion(long version) {
-    long deadline = System.nanoTime() + 5_000_000_000L;
-    while (System.nanoTime() < deadline) {
-      JsonObject data = new JsonObject(http.get(port, "/api/v1/ring").body()).getJsonObject("data");
-      if (data.getLong("version") == version) return;
-      try { Thread.sleep(10); } catch (InterruptedException e) { Thread.currentThread().interrupt(); return; }
-    }
-    throw new AssertionError("router never used ring version " + version);
+    Await.until("router never used ring version " + version, Duration.ofSeconds(5),
+        () -> new JsonObject(http.get(port, "/api/v1/ring").body()).getJsonObject("data").getLong("version") == version);
   }
 
   private static String urlEncode(String s) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pushring.key.GroupingKeyParser;
+import io.pushring.testing.Await;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
@@ -30,11 +31,7 @@ class TapHubTest {
     int n = 5_000;
     for (int i = 0; i < n; i++) tap.publish(e);
 
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (tap.publishedCount() < n) {
-      assertThat(System.nanoTime()).as("all %d events received by the hub", n).isLessThan(deadline);
-      try { Thread.sleep(10); } catch (InterruptedException ie) { throw new AssertionError(ie); }
-    }
+    Await.until("all " + n + " events received by the hub", Duration.ofSeconds(5), () -> tap.publishedCount() >= n);
     assertThat(tap.publishedCount()).isEqualTo(n);
     // 5,000 publishes span a few fan-outs at most: each takes `capacity` events, drops the rest.
     assertThat(tap.droppedCount()).as("dropped over the buffer of %d", capacity).isGreaterThan(n / 2);

@@ -7,6 +7,7 @@ import io.pushring.bus.RingPublisher;
 import io.pushring.key.GroupingKey;
 import io.pushring.key.GroupingKeyParser;
 import io.pushring.ring.Member;
+import io.pushring.testing.Await;
 import io.pushring.testing.JdkHttp;
 import io.pushring.testing.TestConfig;
 import io.vertx.core.Vertx;
@@ -191,10 +192,12 @@ class TapStreamTest {
 
       // Still stalled after TapStream.STALL_MILLIS: disconnected, the fast one stays.
       long deadline = stalledAt + TapStream.STALL_MILLIS + WAIT.toMillis() + 5_000;
-      while (tap.disconnectedCount() == 0 && System.currentTimeMillis() < deadline) {
+      // the caller's assertion reports it; the filler keeps the stalled reader's queue full meanwhile
+      Await.holdsWithin(Duration.ofMillis(Math.max(0, deadline - System.currentTimeMillis())), Duration.ofMillis(100), () -> {
+        if (tap.disconnectedCount() != 0) return true;
         publishFiller(20);
-        sleep(100);
-      }
+        return false;
+      });
       assertThat(tap.disconnectedCount()).as("the stalled reader was disconnected").isEqualTo(1);
       assertThat(System.currentTimeMillis() - fillStarted).as("not before the stall limit").isGreaterThanOrEqualTo(TapStream.STALL_MILLIS);
       awaitSubscribers(1);
@@ -209,12 +212,13 @@ class TapStreamTest {
       slow.response().pause();
       fillUntilDropping();
       slow.response().resume();
-      String report = null;
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      while (report == null && System.nanoTime() < deadline) {
+      String[] found = {null};
+      Await.holdsWithin(WAIT, () -> {
         String c = slow.nextComment(Duration.ofMillis(200));
-        if (c != null && c.contains("events dropped")) report = c;
-      }
+        if (c != null && c.contains("events dropped")) found[0] = c;
+        return found[0] != null;
+      });
+      String report = found[0];
       assertThat(report).as("the stream says it dropped events").isNotNull().matches("\\d+ events dropped.*");
       assertThat(tap.disconnectedCount()).isZero();
       assertThat(tap.subscribers()).isEqualTo(1);
@@ -236,8 +240,7 @@ class TapStreamTest {
         assertThat(app.tap().refusedCount()).isEqualTo(1);
         assertThat(app.tap().subscribers()).isEqualTo(2);
       }
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      while (app.tap().subscribers() != 0 && System.nanoTime() < deadline) sleep(10);
+      Await.holdsWithin(WAIT, () -> app.tap().subscribers() == 0);
       try (SseClient again = SseClient.open(limited, app.port(), "")) {
         assertThat(app.tap().subscribers()).as("a slot freed by a closed stream is reused").isEqualTo(1);
       }
@@ -330,12 +333,11 @@ class TapStreamTest {
    * dropped; returns when. One fan-out's worth per fan-out: more would be cut by the batch cap.
    */
   private long fillUntilDropping() {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (tap.stalledDropCount() == 0) {
-      assertThat(System.nanoTime()).as("events dropped for the paused reader").isLessThan(deadline);
+    Await.until("events dropped for the paused reader", Duration.ofSeconds(60), Duration.ofMillis(TapHub.FLUSH_MILLIS), () -> {
+      if (tap.stalledDropCount() != 0) return true;
       publishFiller(300);
-      sleep(TapHub.FLUSH_MILLIS);
-    }
+      return false;
+    });
     return System.currentTimeMillis();
   }
 
@@ -347,27 +349,11 @@ class TapStreamTest {
   }
 
   private static void awaitCount(AtomicInteger count, int n) {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (count.get() < n) {
-      assertThat(System.nanoTime()).as("count -> %d", n).isLessThan(deadline);
-      sleep(10);
-    }
+    Await.until("count -> " + n, WAIT, () -> count.get() >= n);
     assertThat(count.get()).isEqualTo(n);
   }
 
   private void awaitSubscribers(int n) {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (tap.subscribers() != n) {
-      assertThat(System.nanoTime()).as("subscribers -> %d", n).isLessThan(deadline);
-      sleep(10);
-    }
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    Await.until("subscribers -> " + n, WAIT, () -> tap.subscribers() == n);
   }
 }

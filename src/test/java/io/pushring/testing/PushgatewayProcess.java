@@ -127,21 +127,19 @@ public final class PushgatewayProcess implements AutoCloseable {
   }
 
   private void awaitReady(List<String> command) {
-    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("Pushgateway exited with status " + process.exitValue() + ": "
-            + command + "\n" + output());
-      }
-      try {
-        int status = request("GET", "/-/ready", null, Duration.ofSeconds(1)).status();
-        // With --web.config.file basic auth guards every path, /-/ready too: 401 means it serves.
-        if (status == 200 || (status == 401 && command.stream().anyMatch(a -> a.startsWith("--web.config.file")))) return;
-      } catch (UncheckedIOException notYet) {
-        // not listening yet
-      }
-      sleep(50);
+    // With --web.config.file basic auth guards every path, /-/ready too: 401 means it serves.
+    boolean basicAuth = command.stream().anyMatch(a -> a.startsWith("--web.config.file"));
+    // an exception while polling means not listening yet
+    boolean ready = Await.holdsWithin(START_TIMEOUT, Duration.ofMillis(50), () -> {
+      if (!process.isAlive()) return true;
+      int status = request("GET", "/-/ready", null, Duration.ofSeconds(1)).status();
+      return status == 200 || (status == 401 && basicAuth);
+    });
+    if (!process.isAlive()) {
+      throw new IllegalStateException("Pushgateway exited with status " + process.exitValue() + ": "
+          + command + "\n" + output());
     }
+    if (ready) return;
     throw new IllegalStateException("Pushgateway not ready after " + START_TIMEOUT + ": " + command + "\n" + output());
   }
 
@@ -305,10 +303,8 @@ public final class PushgatewayProcess implements AutoCloseable {
       int status = request("DELETE", path.toString(), null, Duration.ofSeconds(10)).status();
       if (status != 202) throw new IllegalStateException("DELETE " + path + " answered " + status);
     }
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!groups().isEmpty()) {
-      if (System.nanoTime() > deadline) throw new IllegalStateException("groups left after delete: " + groups());
-      sleep(10);
+    if (!Await.holdsWithin(Duration.ofSeconds(10), () -> groups().isEmpty())) {
+      throw new IllegalStateException("groups left after delete: " + groups());
     }
   }
 
@@ -318,14 +314,6 @@ public final class PushgatewayProcess implements AutoCloseable {
         .encodeToString(value.getBytes(StandardCharsets.UTF_8));
   }
 
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
-  }
 
   @Override
   public String toString() {

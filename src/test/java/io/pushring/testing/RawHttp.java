@@ -61,6 +61,30 @@ public final class RawHttp implements AutoCloseable {
     return send(HttpMethod.GET, port, uri);
   }
 
+  /**
+   * Sends {@code head} (request line and headers, up to and with the empty line) and {@code body}
+   * exactly as given, for requests whose framing is the point (hop-by-hop headers, a declared length
+   * over the limit); reads the answer.
+   */
+  public Response exchange(int port, String head, byte[] body) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), TIMEOUT_MILLIS);
+      socket.setSoTimeout(TIMEOUT_MILLIS);
+      OutputStream out = socket.getOutputStream();
+      out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+      out.write(body);
+      out.flush();
+      return read(socket.getInputStream());
+    } catch (IOException e) {
+      throw new UncheckedIOException(head.lines().findFirst().orElse("") + " on port " + port + ": " + e, e);
+    }
+  }
+
+  /** Reads the answer to a request the test writes itself on its own socket (a slow or cut upload). */
+  public static Response read(InputStream in) throws IOException {
+    return parse(HttpMethod.PUT, in);
+  }
+
   /** Reads the answer: a 1xx interim answer is skipped; the body by Content-Length, chunks, or to EOF. */
   private static Response parse(HttpMethod method, InputStream in) throws IOException {
     while (true) {

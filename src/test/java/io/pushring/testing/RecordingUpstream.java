@@ -4,11 +4,11 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
@@ -99,15 +99,7 @@ public final class RecordingUpstream implements AutoCloseable {
 
   /** Waits up to {@code millis} for {@code count} recorded requests; returns what there is then. */
   public List<Seen> await(int count, long millis) {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-    while (seen.size() < count && System.nanoTime() < deadline) {
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    }
+    Await.holdsWithin(Duration.ofMillis(millis), () -> seen.size() >= count);
     return seen();
   }
 

@@ -1,5 +1,6 @@
 package io.pushring.testing.consul;
 
+import io.pushring.testing.Await;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -7,6 +8,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -125,21 +127,16 @@ final class ConsulBinary {
     process = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     ConsulHttp http = new ConsulHttp("127.0.0.1", httpPort, null);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("consul exited with " + process.exitValue() + "; see " + log);
-      }
-      try {
-        ConsulHttp.Reply leader = http.get("/v1/status/leader");
-        if (leader.ok() && leader.body().contains(":")) {
-          return; // a leader is elected: writes will be accepted
-        }
-      } catch (IllegalStateException notYet) {
-        // not listening yet
-      }
-      sleep(100);
+    // an exception while polling means not listening yet
+    boolean elected = Await.holdsWithin(Duration.ofSeconds(30), Duration.ofMillis(100), () -> {
+      if (!process.isAlive()) return true;
+      ConsulHttp.Reply leader = http.get("/v1/status/leader");
+      return leader.ok() && leader.body().contains(":");
+    });
+    if (!process.isAlive()) {
+      throw new IllegalStateException("consul exited with " + process.exitValue() + "; see " + log);
     }
+    if (elected) return; // a leader is elected: writes will be accepted
     stop();
     throw new IllegalStateException("consul did not elect a leader within 30 s; see " + log);
   }
@@ -173,12 +170,4 @@ final class ConsulBinary {
     }
   }
 
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
 }

@@ -166,7 +166,7 @@ abstract class ConsulContract {
     long index = await(client.catalogServices()).getIndex();
     Future<io.vertx.ext.consul.ServiceList> blocked =
         client.catalogServicesWithOptions(new BlockingQueryOptions().setIndex(index).setWait("30s"));
-    Thread.sleep(200);
+    Await.sleep(200);
     assertThat(blocked.isComplete()).isFalse();
     String name = unique("new");
     long start = System.nanoTime();
@@ -200,7 +200,7 @@ abstract class ConsulContract {
       consul.awaitPassingServiceIds(name, List.of(name + "-1"), Duration.ofSeconds(5));
       long index = await(client.healthServiceNodes(name, true)).getIndex();
       Future<ServiceEntryList> blocked = client.healthServiceNodesWithOptions(name, true, blockingOn(index, "30s"));
-      Thread.sleep(200);
+      Await.sleep(200);
       assertThat(blocked.isComplete()).as("still blocked while nothing changes").isFalse();
       long start = System.nanoTime();
       target.status(500);
@@ -263,7 +263,7 @@ abstract class ConsulContract {
     consul.registerService(name + "-1", name, "127.0.0.1", 1);
     long index = await(client.healthServiceNodes(name, true)).getIndex();
     Future<ServiceEntryList> blocked = client.healthServiceNodesWithOptions(name, true, blockingOn(index, "30s"));
-    Thread.sleep(200);
+    Await.sleep(200);
     consul.stop();
     assertThatThrownBy(() -> await(blocked)).as("the blocked query sees the connection go").isNotNull();
     assertThatThrownBy(() -> await(client.healthServiceNodes(name, true))).hasMessageContaining("Connection refused");
@@ -370,9 +370,9 @@ abstract class ConsulContract {
     long index = http.get("/v1/kv/" + key).index();
     CompletableFuture<ConsulHttp.Reply> blocked =
         CompletableFuture.supplyAsync(() -> http.get("/v1/kv/" + key + "?index=" + index + "&wait=10s"));
-    Thread.sleep(300);
+    Await.sleep(300);
     put("pushring/" + unique("other"), "x");
-    Thread.sleep(300);
+    Await.sleep(300);
     assertThat(blocked.isDone()).as("another key's write does not wake it").isFalse();
     long start = System.nanoTime();
     put(key, "two");

@@ -64,7 +64,7 @@ class ConsulTestServerFaultsTest {
       long high = await(c.healthServiceNodes("pgw", true)).getIndex();
       assertThat(high).isGreaterThan(1);
       Future<ServiceEntryList> blocked = c.healthServiceNodesWithOptions("pgw", true, blockingOn(high, "30s"));
-      Thread.sleep(200);
+      Await.sleep(200);
 
       long start = System.nanoTime();
       server.faults().resetIndex();
@@ -150,7 +150,7 @@ class ConsulTestServerFaultsTest {
       Watch<ServiceEntryList> watch = Watch.service("pgw", vertx,
           new ConsulClientOptions().setHost(server.host()).setPort(server.port()));
       watch.setHandler(r -> { }).start();
-      Thread.sleep(3000);
+      Await.sleep(3000);
       watch.stop();
       long count = server.faults().requestCount("/v1/health/service/pgw");
       System.out.printf("vertx Watch against a failing Consul: %d requests in 3 s (backoff 1 s, 4 s, ...)%n", count);
