@@ -113,7 +113,7 @@ class MetricsEndpointTest {
   }
 
   private void awaitStatus(HttpMethod method, String path, int status) {
-    // The router takes the new ring from the event bus: a moment after the publish.
+    // Discovery builds and publishes the new ring off the request path: a moment after the change.
     Await.until("waiting for " + status, Duration.ofSeconds(5),
         () -> http.send(method.name(), port, path, "m 1\n").status() == status);
   }

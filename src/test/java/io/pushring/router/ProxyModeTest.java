@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.pushring.PushringApp;
 import io.pushring.testing.Await;
 import io.pushring.testing.FreePorts;
-import io.pushring.testing.PushClient.Auth;
 import io.pushring.testing.PushgatewayApi;
 import io.pushring.testing.PushgatewayProcess;
 import io.pushring.testing.RawHttp;
