@@ -70,7 +70,7 @@ public final class GroupingKey {
     StringBuilder rest = new StringBuilder();
     forEachLabel((nameFrom, nameTo, valueFrom, valueTo) -> {
       String value = valueTo == valueFrom ? "=" : b64.encodeToString(Arrays.copyOfRange(canonical, valueFrom, valueTo));
-      if (nameTo - nameFrom == 3 && canonical[nameFrom] == 'j' && canonical[nameFrom + 1] == 'o' && canonical[nameFrom + 2] == 'b') {
+      if (isJob(nameFrom, nameTo)) {
         job.append(value);
       } else {
         rest.append('/').append(new String(canonical, nameFrom, nameTo - nameFrom, StandardCharsets.US_ASCII))
@@ -99,17 +99,11 @@ public final class GroupingKey {
   /** The value of the {@code job} label (every key has one), without building {@link #labels()}. */
   public String job() {
     int i = 0;
-    int len = canonical.length;
-    while (i < len) {
-      int nameFrom = i;
-      while (canonical[i] != SEPARATOR) i++;
-      int nameTo = i++;
-      int valueFrom = i;
-      while (i < len && canonical[i] != SEPARATOR) i++;
-      if (nameTo - nameFrom == 3 && canonical[nameFrom] == 'j' && canonical[nameFrom + 1] == 'o' && canonical[nameFrom + 2] == 'b') {
-        return new String(canonical, valueFrom, i - valueFrom, StandardCharsets.UTF_8);
-      }
-      i++;
+    while (i < canonical.length) {
+      int nameTo = nextSeparator(i);
+      int valueTo = nextSeparator(nameTo + 1);
+      if (isJob(i, nameTo)) return new String(canonical, nameTo + 1, valueTo - nameTo - 1, StandardCharsets.UTF_8);
+      i = valueTo + 1;
     }
     return null;
   }
@@ -121,16 +115,21 @@ public final class GroupingKey {
   /** Walks the canonical bytes: name 0xFF value (0xFF name 0xFF value)*. Always has job, never empty. */
   private void forEachLabel(LabelVisitor visitor) {
     int i = 0;
-    int len = canonical.length;
-    while (i < len) {
-      int nameFrom = i;
-      while (canonical[i] != SEPARATOR) i++;
-      int nameTo = i++;
-      int valueFrom = i;
-      while (i < len && canonical[i] != SEPARATOR) i++;
-      visitor.visit(nameFrom, nameTo, valueFrom, i);
-      i++;
+    while (i < canonical.length) {
+      int nameTo = nextSeparator(i);
+      int valueTo = nextSeparator(nameTo + 1);
+      visitor.visit(i, nameTo, nameTo + 1, valueTo);
+      i = valueTo + 1;
     }
+  }
+
+  private int nextSeparator(int i) {
+    while (i < canonical.length && canonical[i] != SEPARATOR) i++;
+    return i;
+  }
+
+  private boolean isJob(int nameFrom, int nameTo) {
+    return nameTo - nameFrom == 3 && canonical[nameFrom] == 'j' && canonical[nameFrom + 1] == 'o' && canonical[nameFrom + 2] == 'b';
   }
 
   @Override
