@@ -192,7 +192,7 @@ final class Workload implements AutoCloseable {
 
   /** For a report: pushes, failures by kind, the client's own retries. */
   String summary() {
-    return pushes.get() + " pushes, " + failures.get() + " failed " + failureKinds() + ", " + clientRetries.get()
+    return pushes.get() + " pushes in " + rounds.get() + " rounds of " + round.toMillis() + " ms planned, " + failures.get() + " failed " + failureKinds() + ", " + clientRetries.get()
         + " lost by the JDK client and sent again";
   }
 
