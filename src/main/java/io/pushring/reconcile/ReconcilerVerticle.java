@@ -16,10 +16,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.time.Instant;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * after it. Passes run on a worker of their own (one thread), never on the event loop.
  *
  * <p>Members that leave the ring are remembered as departed and read by later passes (their groups
- * go to their owners) until a pass reads them empty or cannot read them at all; a member back in
- * the ring is no longer departed.
+ * go to their owners) until a pass reads them empty, or they stayed unreadable for
+ * {@code reconcile.departed-retention} ({@link DepartedMembers}); a member back in the ring is no
+ * longer departed.
  *
  * <p>Deployed only when {@code reconcile.enabled} is true. There is no leader election yet: with
  * several pushring instances, enable it on one.
@@ -51,7 +50,7 @@ public final class ReconcilerVerticle extends VerticleBase {
   private boolean running;
   private boolean again;
   private Ring lastRing;
-  private final Set<Member> departed = new LinkedHashSet<>();
+  private final DepartedMembers departed;
   private volatile PassReport lastReport;
   private volatile long passes;
 
@@ -61,6 +60,7 @@ public final class ReconcilerVerticle extends VerticleBase {
     this.settings = config.reconcile();
     this.scheme = config.pushgateways().scheme();
     this.meters = new ReconcileMeters(registry, settings.dryRun());
+    this.departed = new DepartedMembers(settings.departedRetention());
   }
 
   @Override
@@ -98,10 +98,7 @@ public final class ReconcilerVerticle extends VerticleBase {
   }
 
   private void onRing(Ring ring) {
-    if (lastRing != null) {
-      for (Member m : lastRing.members()) if (!ring.members().contains(m)) departed.add(m);
-    }
-    ring.members().forEach(departed::remove);
+    departed.ringChanged(lastRing, ring);
     lastRing = ring;
     scheduleAfterSettle();
   }
@@ -122,7 +119,7 @@ public final class ReconcilerVerticle extends VerticleBase {
     Ring ring = RingPublisher.current(vertx);
     if (ring == null || ring.isEmpty()) return;
     running = true;
-    List<Member> gone = new ArrayList<>(departed);
+    List<Member> gone = departed.toRead();
     worker.executeBlocking(() -> reconciler.pass(ring, gone), false).onComplete(ar -> {
       running = false;
       passes++;
@@ -131,10 +128,7 @@ public final class ReconcilerVerticle extends VerticleBase {
         lastReport = report;
         meters.record(report);
         ReconcileStatus.publish(vertx, status(report));
-        for (Member m : gone) {
-          Integer held = report.groupsPerMember().get(m);
-          if (held == null || held == 0) departed.remove(m);
-        }
+        departed.passed(gone, report.groupsPerMember(), System.currentTimeMillis());
         log(report);
       } else {
         meters.failed();
@@ -152,10 +146,22 @@ public final class ReconcilerVerticle extends VerticleBase {
     return new JsonObject().put("enabled", true).put("leaderElection", false)
         .put("settings", new JsonObject().put("interval", Durations.format(settings.interval()))
             .put("settle", Durations.format(settings.settle())).put("quiet", Durations.format(settings.quiet()))
-            .put("rate", settings.rate()).put("dryRun", settings.dryRun()))
+            .put("rate", settings.rate()).put("dryRun", settings.dryRun())
+            .put("departedRetention", Durations.format(settings.departedRetention())))
         .put("passes", passes).put("running", running)
-        .put("departed", new JsonArray(departed.stream().map(Member::id).toList()))
+        .put("departed", departedJson())
         .put("lastPass", last == null ? null : last.toJson());
+  }
+
+  /** Each departed member, with since when it could not be read (absent: it could, or was not tried yet). */
+  private JsonArray departedJson() {
+    JsonArray out = new JsonArray();
+    for (DepartedMembers.Entry e : departed.entries()) {
+      JsonObject m = new JsonObject().put("id", e.member().id()).put("address", e.member().address());
+      if (e.unreadableSinceMillis() != null) m.put("unreadableSince", Instant.ofEpochMilli(e.unreadableSinceMillis()).toString());
+      out.add(m);
+    }
+    return out;
   }
 
   private static void log(PassReport r) {
