@@ -79,7 +79,7 @@ public record PushringConfig(
 
   /** {@code rate}: writes per second per Pushgateway. */
   public record Reconcile(boolean enabled, Duration interval, Duration settle, Duration quiet, int rate, boolean dryRun,
-      Duration departedRetention) {}
+      Duration departedRetention, int maxActions) {}
 
   /** {@code every}: log one push-API request in this many (logger {@code pushring.access}); 0 = no access log. */
   public record AccessLog(int every) {}

@@ -9,12 +9,13 @@ import java.util.Map;
 /**
  * What one pass found and did. {@code plan} is what it decided on (in dry-run mode: all it did);
  * the counts are what was carried out. {@code aborted} names why the pass stopped early (the ring
- * changed under it), else empty. {@code groupsPerMember}: groups each member that was read held
+ * changed under it), else empty. {@code capped}: the pass stopped after {@code reconcile.max-actions}
+ * deletes and migrations, the rest is left to the next pass. {@code groupsPerMember}: groups each member that was read held
  * at the start of the pass.
  */
 public record PassReport(long ringVersion, long startedAtMillis, long durationMillis, boolean dryRun,
     int membersRead, Map<Member, Integer> groupsPerMember, List<String> unreadable, Plan plan, int deleted, int migrated, int migrationsSkipped,
-    List<String> errors, String aborted) {
+    List<String> errors, String aborted, boolean capped) {
   public PassReport {
     groupsPerMember = Map.copyOf(groupsPerMember);
     unreadable = List.copyOf(unreadable);
@@ -42,6 +43,6 @@ public record PassReport(long ringVersion, long startedAtMillis, long durationMi
         .put("plannedDeletes", plan.deletes().size()).put("plannedMigrations", plan.migrations().size())
         .put("deletes", deletes).put("migrations", migrations)
         .put("deleted", deleted).put("migrated", migrated).put("migrationsSkipped", migrationsSkipped)
-        .put("errors", new JsonArray(errors)).put("aborted", aborted);
+        .put("errors", new JsonArray(errors)).put("aborted", aborted).put("capped", capped);
   }
 }

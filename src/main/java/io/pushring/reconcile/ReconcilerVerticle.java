@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * Runs {@link Reconciler} passes: {@code reconcile.settle} after each ring announced on
  * {@value RingPublisher#ADDRESS} (a newer announcement restarts the wait) and every
  * {@code reconcile.interval}. Never two passes at once: a pass asked for while one runs is run once
- * after it. Passes run on a worker of their own (one thread), never on the event loop.
+ * after it, and a pass that stopped at {@code reconcile.max-actions} is followed at once by the
+ * next. Passes run on a worker of their own (one thread), never on the event loop.
  *
  * <p>Members that leave the ring are remembered as departed and read by later passes (their groups
  * go to their owners) until a pass reads them empty, or they stayed unreadable for
@@ -67,7 +68,7 @@ public final class ReconcilerVerticle extends VerticleBase {
   public Future<?> start() {
     worker = vertx.createSharedWorkerExecutor("pushring-reconcile", 1, 1, TimeUnit.HOURS);
     reconciler = new Reconciler(new PushgatewayClient(scheme, PUSHGATEWAY_TIMEOUT),
-        new Reconciler.Settings(settings.quiet().toMillis() / 1000.0, settings.dryRun()), Clock.systemUTC(),
+        new Reconciler.Settings(settings.quiet().toMillis() / 1000.0, settings.dryRun(), settings.maxActions()), Clock.systemUTC(),
         settings.rate(), () -> RingPublisher.current(vertx));
     lastRing = RingPublisher.current(vertx);
     // The announcement is a RingChange (previous and new ring); this verticle tracks departures itself.
@@ -129,6 +130,7 @@ public final class ReconcilerVerticle extends VerticleBase {
         meters.record(report);
         ReconcileStatus.publish(vertx, status(report));
         departed.passed(gone, report.groupsPerMember(), System.currentTimeMillis());
+        if (report.capped()) again = true; // the rest of the work: plan it again from fresh reads, now
         log(report);
       } else {
         meters.failed();
@@ -147,7 +149,8 @@ public final class ReconcilerVerticle extends VerticleBase {
         .put("settings", new JsonObject().put("interval", Durations.format(settings.interval()))
             .put("settle", Durations.format(settings.settle())).put("quiet", Durations.format(settings.quiet()))
             .put("rate", settings.rate()).put("dryRun", settings.dryRun())
-            .put("departedRetention", Durations.format(settings.departedRetention())))
+            .put("departedRetention", Durations.format(settings.departedRetention()))
+            .put("maxActions", settings.maxActions()))
         .put("passes", passes).put("running", running)
         .put("departed", departedJson())
         .put("lastPass", last == null ? null : last.toJson());
