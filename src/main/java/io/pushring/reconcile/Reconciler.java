@@ -124,6 +124,7 @@ public final class Reconciler {
     String aborted = "";
     if (!settings.dryRun()) {
       try {
+        ownerDeletes(ring, plan, tally);
         deletes(ring, plan, tally);
         migrations(ring, plan, tally);
       } catch (RingChanged e) {
@@ -147,6 +148,30 @@ public final class Reconciler {
         tally.deleted++;
       } catch (IOException e) {
         tally.error("delete " + d.key().printable() + " on " + d.member().id() + ": " + e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * Stale copies on their owner. The owner is where clients push, so it is read again right before
+   * each delete (after the pacing wait) and its copy deleted only if it is still the one the plan saw:
+   * a client that pushed meanwhile made it the newest copy. Left: a push landing between that read and
+   * the DELETE (one request), the same window a migration has.
+   */
+  private void ownerDeletes(Ring ring, Plan plan, Tally tally) throws InterruptedException, RingChanged {
+    for (Action.DeleteOnOwner d : plan.ownerDeletes()) {
+      if (!startAction(tally)) return;
+      write(ring, d.owner());
+      try {
+        Double now = pushTimes(List.of(d.owner())).get(d.owner()).get(d.key());
+        if (now == null || now != d.pushTime()) {
+          tally.skipped++; // pushed (or deleted) since the plan: the next pass decides from fresh reads
+          continue;
+        }
+        client.delete(d.owner(), d.key());
+        tally.deleted++;
+      } catch (IOException e) {
+        tally.error("delete stale " + d.key().printable() + " on its owner " + d.owner().id() + ": " + e.getMessage());
       }
     }
   }

@@ -170,10 +170,11 @@ public final class ReconcilerVerticle extends VerticleBase {
   private static void log(PassReport r) {
     Plan p = r.plan();
     boolean acted = r.deleted() + r.migrated() > 0 || !r.errors().isEmpty() || !r.aborted().isEmpty()
-        || (r.dryRun() && !(p.deletes().isEmpty() && p.migrations().isEmpty()));
+        || (r.dryRun() && !(p.deletes().isEmpty() && p.migrations().isEmpty() && p.ownerDeletes().isEmpty()));
     String line = "reconcile pass, ring v" + r.ringVersion() + (r.dryRun() ? " (dry run)" : "") + ": "
         + p.groupsScanned() + " groups on " + r.membersRead() + " members, " + p.onOwner() + " only on their owner, "
-        + p.deletes().size() + " deletes and " + p.migrations().size() + " migrations planned, " + r.deleted()
+        + p.deletes().size() + " deletes, " + p.ownerDeletes().size() + " stale owner copies and " + p.migrations().size()
+        + " migrations planned, " + r.deleted()
         + " deleted, " + r.migrated() + " migrated, " + p.waiting() + " waiting for quiet, " + r.unreadable().size()
         + " members unreadable, " + r.errors().size() + " errors" + (r.aborted().isEmpty() ? "" : ", " + r.aborted())
         + ", " + r.durationMillis() + " ms";
