@@ -78,7 +78,8 @@ public record PushringConfig(
   public record Tap(boolean enabled, int maxSubscribers) {}
 
   /** {@code rate}: writes per second per Pushgateway. */
-  public record Reconcile(boolean enabled, Duration interval, Duration settle, Duration quiet, int rate, boolean dryRun) {}
+  public record Reconcile(boolean enabled, Duration interval, Duration settle, Duration quiet, int rate, boolean dryRun,
+      Duration departedRetention, int maxActions) {}
 
   /** {@code every}: log one push-API request in this many (logger {@code pushring.access}); 0 = no access log. */
   public record AccessLog(int every) {}

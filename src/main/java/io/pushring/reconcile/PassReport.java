@@ -9,13 +9,15 @@ import java.util.Map;
 /**
  * What one pass found and did. {@code plan} is what it decided on (in dry-run mode: all it did);
  * the counts are what was carried out. {@code aborted} names why the pass stopped early (the ring
- * changed under it), else empty. {@code groupsPerMember}: groups each member that was read held
- * at the start of the pass. {@code migrationsSkipped}: migrations and stale-owner deletes dropped
- * because the copy changed since the plan (a client pushed; the next pass decides).
+ * changed under it), else empty. {@code capped}: the pass stopped after {@code reconcile.max-actions}
+ * deletes and migrations, the rest is left to the next pass. {@code groupsPerMember}: groups each
+ * member that was read held at the start of the pass. {@code migrationsSkipped}: migrations and
+ * stale-owner deletes dropped because the copy changed since the plan (a client pushed; the next
+ * pass decides).
  */
 public record PassReport(long ringVersion, long startedAtMillis, long durationMillis, boolean dryRun,
     int membersRead, Map<Member, Integer> groupsPerMember, List<String> unreadable, Plan plan, int deleted, int migrated, int migrationsSkipped,
-    List<String> errors, String aborted) {
+    List<String> errors, String aborted, boolean capped) {
   public PassReport {
     groupsPerMember = Map.copyOf(groupsPerMember);
     unreadable = List.copyOf(unreadable);
@@ -47,6 +49,6 @@ public record PassReport(long ringVersion, long startedAtMillis, long durationMi
         .put("plannedDeletes", plan.deletes().size()).put("plannedOwnerDeletes", plan.ownerDeletes().size()).put("plannedMigrations", plan.migrations().size())
         .put("deletes", deletes).put("ownerDeletes", ownerDeletes).put("migrations", migrations)
         .put("deleted", deleted).put("migrated", migrated).put("migrationsSkipped", migrationsSkipped)
-        .put("errors", new JsonArray(errors)).put("aborted", aborted);
+        .put("errors", new JsonArray(errors)).put("aborted", aborted).put("capped", capped);
   }
 }

@@ -46,8 +46,16 @@ public final class Reconciler {
   /**
    * @param quietSeconds how long a copy must be untouched before it may be migrated
    * @param dryRun plan and report, write nothing
+   * @param maxActions deletes and migrations started per pass at most ({@code reconcile.max-actions}):
+   *     the plan is only as fresh as the reads it was made from, so a pass stops when it has done
+   *     this many and the next one (started at once) plans again from fresh reads
    */
-  public record Settings(double quietSeconds, boolean dryRun) {}
+  public record Settings(double quietSeconds, boolean dryRun, int maxActions) {
+    /** Without a cap that a test could reach. */
+    public Settings(double quietSeconds, boolean dryRun) {
+      this(quietSeconds, dryRun, Integer.MAX_VALUE);
+    }
+  }
 
   private final PushgatewayClient client;
   private final Settings settings;
@@ -82,6 +90,9 @@ public final class Reconciler {
     int deleted;
     int migrated;
     int skipped;
+    /** Deletes and migrations started (a migration counts once, its PUT and the source's DELETE together). */
+    int actions;
+    boolean capped;
     final List<String> errors = new ArrayList<>();
     int moreErrors;
 
@@ -125,11 +136,12 @@ public final class Reconciler {
     Map<Member, Integer> groupsPerMember = new HashMap<>();
     snapshots.forEach((m, g) -> groupsPerMember.put(m, g.groups().size() + g.unnamed().size()));
     return new PassReport(ring.version(), started, clock.millis() - started, settings.dryRun(), snapshots.size(),
-        groupsPerMember, unreadable, plan, tally.deleted, tally.migrated, tally.skipped, errors, aborted);
+        groupsPerMember, unreadable, plan, tally.deleted, tally.migrated, tally.skipped, errors, aborted, tally.capped);
   }
 
   private void deletes(Ring ring, Plan plan, Tally tally) throws InterruptedException, RingChanged {
     for (Action.Delete d : plan.deletes()) {
+      if (!startAction(tally)) return;
       write(ring, d.member());
       try {
         client.delete(d.member(), d.key());
@@ -148,6 +160,7 @@ public final class Reconciler {
    */
   private void ownerDeletes(Ring ring, Plan plan, Tally tally) throws InterruptedException, RingChanged {
     for (Action.DeleteOnOwner d : plan.ownerDeletes()) {
+      if (!startAction(tally)) return;
       write(ring, d.owner());
       try {
         Double now = pushTimes(List.of(d.owner())).get(d.owner()).get(d.key());
@@ -168,7 +181,7 @@ public final class Reconciler {
     for (Action.Migrate m : plan.migrations()) bySource.computeIfAbsent(m.from(), x -> new ArrayList<>()).add(m);
     for (Map.Entry<Member, List<Action.Migrate>> e : bySource.entrySet()) {
       List<Action.Migrate> all = e.getValue();
-      for (int i = 0; i < all.size(); i += BATCH) {
+      for (int i = 0; i < all.size() && !tally.capped; i += BATCH) {
         migrateBatch(ring, e.getKey(), all.subList(i, Math.min(all.size(), i + BATCH)), tally);
       }
     }
@@ -192,6 +205,7 @@ public final class Reconciler {
         tally.skipped++; // changed since the plan: the next pass decides from fresh reads
         continue;
       }
+      if (!startAction(tally)) break; // the PUTs done so far are still verified and their sources deleted
       String body;
       try {
         body = Exposition.render(src);
@@ -261,6 +275,16 @@ public final class Reconciler {
       out.put(m, times);
     }
     return out;
+  }
+
+  /** Counts one more delete or migration: false (and the pass capped) once {@code maxActions} were started. */
+  private boolean startAction(Tally tally) {
+    if (tally.actions >= settings.maxActions()) {
+      tally.capped = true;
+      return false;
+    }
+    tally.actions++;
+    return true;
   }
 
   /** Before any write: the member's pacing, then the plan's ring must still be current. */

@@ -16,10 +16,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.time.Instant;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,11 +26,13 @@ import org.slf4j.LoggerFactory;
  * Runs {@link Reconciler} passes: {@code reconcile.settle} after each ring announced on
  * {@value RingPublisher#ADDRESS} (a newer announcement restarts the wait) and every
  * {@code reconcile.interval}. Never two passes at once: a pass asked for while one runs is run once
- * after it. Passes run on a worker of their own (one thread), never on the event loop.
+ * after it, and a pass that stopped at {@code reconcile.max-actions} is followed at once by the
+ * next. Passes run on a worker of their own (one thread), never on the event loop.
  *
  * <p>Members that leave the ring are remembered as departed and read by later passes (their groups
- * go to their owners) until a pass reads them empty or cannot read them at all; a member back in
- * the ring is no longer departed.
+ * go to their owners) until a pass reads them empty, or they stayed unreadable for
+ * {@code reconcile.departed-retention} ({@link DepartedMembers}); a member back in the ring is no
+ * longer departed.
  *
  * <p>Deployed only when {@code reconcile.enabled} is true. There is no leader election yet: with
  * several pushring instances, enable it on one.
@@ -51,7 +51,7 @@ public final class ReconcilerVerticle extends VerticleBase {
   private boolean running;
   private boolean again;
   private Ring lastRing;
-  private final Set<Member> departed = new LinkedHashSet<>();
+  private final DepartedMembers departed;
   private volatile PassReport lastReport;
   private volatile long passes;
 
@@ -61,13 +61,14 @@ public final class ReconcilerVerticle extends VerticleBase {
     this.settings = config.reconcile();
     this.scheme = config.pushgateways().scheme();
     this.meters = new ReconcileMeters(registry, settings.dryRun());
+    this.departed = new DepartedMembers(settings.departedRetention());
   }
 
   @Override
   public Future<?> start() {
     worker = vertx.createSharedWorkerExecutor("pushring-reconcile", 1, 1, TimeUnit.HOURS);
     reconciler = new Reconciler(new PushgatewayClient(scheme, PUSHGATEWAY_TIMEOUT),
-        new Reconciler.Settings(settings.quiet().toMillis() / 1000.0, settings.dryRun()), Clock.systemUTC(),
+        new Reconciler.Settings(settings.quiet().toMillis() / 1000.0, settings.dryRun(), settings.maxActions()), Clock.systemUTC(),
         settings.rate(), () -> RingPublisher.current(vertx));
     lastRing = RingPublisher.current(vertx);
     // The announcement is a RingChange (previous and new ring); this verticle tracks departures itself.
@@ -98,10 +99,7 @@ public final class ReconcilerVerticle extends VerticleBase {
   }
 
   private void onRing(Ring ring) {
-    if (lastRing != null) {
-      for (Member m : lastRing.members()) if (!ring.members().contains(m)) departed.add(m);
-    }
-    ring.members().forEach(departed::remove);
+    departed.ringChanged(lastRing, ring);
     lastRing = ring;
     scheduleAfterSettle();
   }
@@ -122,7 +120,7 @@ public final class ReconcilerVerticle extends VerticleBase {
     Ring ring = RingPublisher.current(vertx);
     if (ring == null || ring.isEmpty()) return;
     running = true;
-    List<Member> gone = new ArrayList<>(departed);
+    List<Member> gone = departed.toRead();
     worker.executeBlocking(() -> reconciler.pass(ring, gone), false).onComplete(ar -> {
       running = false;
       passes++;
@@ -131,10 +129,8 @@ public final class ReconcilerVerticle extends VerticleBase {
         lastReport = report;
         meters.record(report);
         ReconcileStatus.publish(vertx, status(report));
-        for (Member m : gone) {
-          Integer held = report.groupsPerMember().get(m);
-          if (held == null || held == 0) departed.remove(m);
-        }
+        departed.passed(gone, report.groupsPerMember(), System.currentTimeMillis());
+        if (report.capped()) again = true; // the rest of the work: plan it again from fresh reads, now
         log(report);
       } else {
         meters.failed();
@@ -152,10 +148,23 @@ public final class ReconcilerVerticle extends VerticleBase {
     return new JsonObject().put("enabled", true).put("leaderElection", false)
         .put("settings", new JsonObject().put("interval", Durations.format(settings.interval()))
             .put("settle", Durations.format(settings.settle())).put("quiet", Durations.format(settings.quiet()))
-            .put("rate", settings.rate()).put("dryRun", settings.dryRun()))
+            .put("rate", settings.rate()).put("dryRun", settings.dryRun())
+            .put("departedRetention", Durations.format(settings.departedRetention()))
+            .put("maxActions", settings.maxActions()))
         .put("passes", passes).put("running", running)
-        .put("departed", new JsonArray(departed.stream().map(Member::id).toList()))
+        .put("departed", departedJson())
         .put("lastPass", last == null ? null : last.toJson());
+  }
+
+  /** Each departed member, with since when it could not be read (absent: it could, or was not tried yet). */
+  private JsonArray departedJson() {
+    JsonArray out = new JsonArray();
+    for (DepartedMembers.Entry e : departed.entries()) {
+      JsonObject m = new JsonObject().put("id", e.member().id()).put("address", e.member().address());
+      if (e.unreadableSinceMillis() != null) m.put("unreadableSince", Instant.ofEpochMilli(e.unreadableSinceMillis()).toString());
+      out.add(m);
+    }
+    return out;
   }
 
   private static void log(PassReport r) {
