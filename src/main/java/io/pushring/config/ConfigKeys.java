@@ -182,6 +182,11 @@ public final class ConfigKeys {
       "most writes (PUT or DELETE) per second the reconciler sends to one Pushgateway, 1..10000");
   public static final ConfigKey<Boolean> RECONCILE_DRY_RUN = key("reconcile.dry-run", bool(), false,
       "true | false: plan and report every pass, write nothing");
+  public static final ConfigKey<Integer> RECONCILE_MAX_ACTIONS = key("reconcile.max-actions", integer(1, 1_000_000), 1_000,
+      "most deletes and migrations one pass carries out, 1..1000000; the rest waits for the next pass, which starts at once");
+  public static final ConfigKey<Duration> RECONCILE_DEPARTED_RETENTION = key("reconcile.departed-retention",
+      duration(Duration.ZERO, Duration.ofDays(7)), Duration.ofMinutes(10),
+      "how long a member that left the ring is still tried while it cannot be read (a flapping check, a restart), 0s..7d");
   public static final ConfigKey<Duration> RECONCILE_LOCK_TTL = key("reconcile.lock.ttl",
       duration(Duration.ofSeconds(1), Duration.ofHours(24)), Duration.ofSeconds(10),
       "consul mode: TTL of the leader's Consul session, renewed every half of it; the leader stops when no renew"

@@ -79,7 +79,7 @@ public record PushringConfig(
 
   /** {@code rate}: writes per second per Pushgateway. */
   public record Reconcile(boolean enabled, Duration interval, Duration settle, Duration quiet, int rate, boolean dryRun,
-                          Lock lock) {}
+      Duration departedRetention, int maxActions, Lock lock) {}
 
   /** The leader election's Consul session and key; {@code key} "" = {@link #reconcileLockKey()}'s default. */
   public record Lock(Duration ttl, Duration lockDelay, String key) {}

@@ -47,8 +47,16 @@ public final class Reconciler {
   /**
    * @param quietSeconds how long a copy must be untouched before it may be migrated
    * @param dryRun plan and report, write nothing
+   * @param maxActions deletes and migrations started per pass at most ({@code reconcile.max-actions}):
+   *     the plan is only as fresh as the reads it was made from, so a pass stops when it has done
+   *     this many and the next one (started at once) plans again from fresh reads
    */
-  public record Settings(double quietSeconds, boolean dryRun) {}
+  public record Settings(double quietSeconds, boolean dryRun, int maxActions) {
+    /** Without a cap that a test could reach. */
+    public Settings(double quietSeconds, boolean dryRun) {
+      this(quietSeconds, dryRun, Integer.MAX_VALUE);
+    }
+  }
 
   /**
    * Asked before every write, after the ring check: null to go ahead, else why this instance may not
@@ -106,6 +114,9 @@ public final class Reconciler {
     int deleted;
     int migrated;
     int skipped;
+    /** Deletes and migrations started (a migration counts once, its PUT and the source's DELETE together). */
+    int actions;
+    boolean capped;
     final List<String> errors = new ArrayList<>();
     int moreErrors;
 
@@ -137,6 +148,7 @@ public final class Reconciler {
     String aborted = "";
     if (!settings.dryRun()) {
       try {
+        ownerDeletes(ring, plan, tally);
         deletes(ring, plan, tally);
         migrations(ring, plan, tally);
       } catch (PassStopped e) {
@@ -148,11 +160,12 @@ public final class Reconciler {
     Map<Member, Integer> groupsPerMember = new HashMap<>();
     snapshots.forEach((m, g) -> groupsPerMember.put(m, g.groups().size() + g.unnamed().size()));
     return new PassReport(ring.version(), started, clock.millis() - started, settings.dryRun(), snapshots.size(),
-        groupsPerMember, unreadable, plan, tally.deleted, tally.migrated, tally.skipped, errors, aborted);
+        groupsPerMember, unreadable, plan, tally.deleted, tally.migrated, tally.skipped, errors, aborted, tally.capped);
   }
 
   private void deletes(Ring ring, Plan plan, Tally tally) throws InterruptedException, PassStopped {
     for (Action.Delete d : plan.deletes()) {
+      if (!startAction(tally)) return;
       write(ring, d.member());
       try {
         client.delete(d.member(), d.key());
@@ -163,12 +176,36 @@ public final class Reconciler {
     }
   }
 
+  /**
+   * Stale copies on their owner. The owner is where clients push, so it is read again right before
+   * each delete (after the pacing wait) and its copy deleted only if it is still the one the plan saw:
+   * a client that pushed meanwhile made it the newest copy. Left: a push landing between that read and
+   * the DELETE (one request), the same window a migration has.
+   */
+  private void ownerDeletes(Ring ring, Plan plan, Tally tally) throws InterruptedException, PassStopped {
+    for (Action.DeleteOnOwner d : plan.ownerDeletes()) {
+      if (!startAction(tally)) return;
+      write(ring, d.owner());
+      try {
+        Double now = pushTimes(List.of(d.owner())).get(d.owner()).get(d.key());
+        if (now == null || now != d.pushTime()) {
+          tally.skipped++; // pushed (or deleted) since the plan: the next pass decides from fresh reads
+          continue;
+        }
+        client.delete(d.owner(), d.key());
+        tally.deleted++;
+      } catch (IOException e) {
+        tally.error("delete stale " + d.key().printable() + " on its owner " + d.owner().id() + ": " + e.getMessage());
+      }
+    }
+  }
+
   private void migrations(Ring ring, Plan plan, Tally tally) throws InterruptedException, PassStopped {
     Map<Member, List<Action.Migrate>> bySource = new LinkedHashMap<>();
     for (Action.Migrate m : plan.migrations()) bySource.computeIfAbsent(m.from(), x -> new ArrayList<>()).add(m);
     for (Map.Entry<Member, List<Action.Migrate>> e : bySource.entrySet()) {
       List<Action.Migrate> all = e.getValue();
-      for (int i = 0; i < all.size(); i += BATCH) {
+      for (int i = 0; i < all.size() && !tally.capped; i += BATCH) {
         migrateBatch(ring, e.getKey(), all.subList(i, Math.min(all.size(), i + BATCH)), tally);
       }
     }
@@ -192,6 +229,7 @@ public final class Reconciler {
         tally.skipped++; // changed since the plan: the next pass decides from fresh reads
         continue;
       }
+      if (!startAction(tally)) break; // the PUTs done so far are still verified and their sources deleted
       String body;
       try {
         body = Exposition.render(src);
@@ -261,6 +299,16 @@ public final class Reconciler {
       out.put(m, times);
     }
     return out;
+  }
+
+  /** Counts one more delete or migration: false (and the pass capped) once {@code maxActions} were started. */
+  private boolean startAction(Tally tally) {
+    if (tally.actions >= settings.maxActions()) {
+      tally.capped = true;
+      return false;
+    }
+    tally.actions++;
+    return true;
   }
 
   /**

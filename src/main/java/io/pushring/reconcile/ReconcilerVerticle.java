@@ -21,10 +21,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.time.Instant;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,11 +31,13 @@ import org.slf4j.LoggerFactory;
  * Runs {@link Reconciler} passes: {@code reconcile.settle} after each ring announced on
  * {@value RingPublisher#ADDRESS} (a newer announcement restarts the wait) and every
  * {@code reconcile.interval}. Never two passes at once: a pass asked for while one runs is run once
- * after it. Passes run on a worker of their own (one thread), never on the event loop.
+ * after it, and a pass that stopped at {@code reconcile.max-actions} is followed at once by the
+ * next. Passes run on a worker of their own (one thread), never on the event loop.
  *
  * <p>Members that leave the ring are remembered as departed and read by later passes (their groups
- * go to their owners) until a pass reads them empty or cannot read them at all; a member back in
- * the ring is no longer departed.
+ * go to their owners) until a pass reads them empty, or they stayed unreadable for
+ * {@code reconcile.departed-retention} ({@link DepartedMembers}); a member back in the ring is no
+ * longer departed.
  *
  * <p>Deployed only when {@code reconcile.enabled} is true. In Consul mode every instance deploys it
  * and takes part in the leader election ({@link ConsulLeaderElection}): only the leader runs passes,
@@ -64,7 +64,7 @@ public final class ReconcilerVerticle extends VerticleBase {
   private boolean running;
   private boolean again;
   private Ring lastRing;
-  private final Set<Member> departed = new LinkedHashSet<>();
+  private final DepartedMembers departed;
   private volatile PassReport lastReport;
   private volatile long passes;
 
@@ -77,13 +77,14 @@ public final class ReconcilerVerticle extends VerticleBase {
     this.scheme = config.pushgateways().scheme();
     this.httpPort = httpPort;
     this.meters = new ReconcileMeters(registry, settings.dryRun(), this::leader);
+    this.departed = new DepartedMembers(settings.departedRetention());
   }
 
   @Override
   public Future<?> start() {
     worker = vertx.createSharedWorkerExecutor("pushring-reconcile", 1, 1, TimeUnit.HOURS);
     reconciler = new Reconciler(new PushgatewayClient(scheme, PUSHGATEWAY_TIMEOUT),
-        new Reconciler.Settings(settings.quiet().toMillis() / 1000.0, settings.dryRun()), Clock.systemUTC(),
+        new Reconciler.Settings(settings.quiet().toMillis() / 1000.0, settings.dryRun(), settings.maxActions()), Clock.systemUTC(),
         settings.rate(), () -> RingPublisher.current(vertx), this::leadershipRefusal);
     lastRing = RingPublisher.current(vertx);
     // The announcement is a RingChange (previous and new ring); this verticle tracks departures itself.
@@ -148,10 +149,7 @@ public final class ReconcilerVerticle extends VerticleBase {
   }
 
   private void onRing(Ring ring) {
-    if (lastRing != null) {
-      for (Member m : lastRing.members()) if (!ring.members().contains(m)) departed.add(m);
-    }
-    ring.members().forEach(departed::remove);
+    departed.ringChanged(lastRing, ring);
     lastRing = ring;
     scheduleAfterSettle();
   }
@@ -173,7 +171,7 @@ public final class ReconcilerVerticle extends VerticleBase {
     Ring ring = RingPublisher.current(vertx);
     if (ring == null || ring.isEmpty()) return;
     running = true;
-    List<Member> gone = new ArrayList<>(departed);
+    List<Member> gone = departed.toRead();
     worker.executeBlocking(() -> reconciler.pass(ring, gone), false).onComplete(ar -> {
       running = false;
       passes++;
@@ -182,10 +180,8 @@ public final class ReconcilerVerticle extends VerticleBase {
         lastReport = report;
         meters.record(report);
         ReconcileStatus.publish(vertx, status(report));
-        for (Member m : gone) {
-          Integer held = report.groupsPerMember().get(m);
-          if (held == null || held == 0) departed.remove(m);
-        }
+        departed.passed(gone, report.groupsPerMember(), System.currentTimeMillis());
+        if (report.capped()) again = true; // the rest of the work: plan it again from fresh reads, now
         log(report);
       } else {
         meters.failed();
@@ -208,19 +204,33 @@ public final class ReconcilerVerticle extends VerticleBase {
         .put("leadership", l == null ? (electing() ? "starting" : "static mode: this instance reconciles") : l.reason())
         .put("settings", new JsonObject().put("interval", Durations.format(settings.interval()))
             .put("settle", Durations.format(settings.settle())).put("quiet", Durations.format(settings.quiet()))
-            .put("rate", settings.rate()).put("dryRun", settings.dryRun()))
+            .put("rate", settings.rate()).put("dryRun", settings.dryRun())
+            .put("departedRetention", Durations.format(settings.departedRetention()))
+            .put("maxActions", settings.maxActions()))
         .put("passes", passes).put("running", running)
-        .put("departed", new JsonArray(departed.stream().map(Member::id).toList()))
+        .put("departed", departedJson())
         .put("lastPass", last == null ? null : last.toJson());
+  }
+
+  /** Each departed member, with since when it could not be read (absent: it could, or was not tried yet). */
+  private JsonArray departedJson() {
+    JsonArray out = new JsonArray();
+    for (DepartedMembers.Entry e : departed.entries()) {
+      JsonObject m = new JsonObject().put("id", e.member().id()).put("address", e.member().address());
+      if (e.unreadableSinceMillis() != null) m.put("unreadableSince", Instant.ofEpochMilli(e.unreadableSinceMillis()).toString());
+      out.add(m);
+    }
+    return out;
   }
 
   private static void log(PassReport r) {
     Plan p = r.plan();
     boolean acted = r.deleted() + r.migrated() > 0 || !r.errors().isEmpty() || !r.aborted().isEmpty()
-        || (r.dryRun() && !(p.deletes().isEmpty() && p.migrations().isEmpty()));
+        || (r.dryRun() && !(p.deletes().isEmpty() && p.migrations().isEmpty() && p.ownerDeletes().isEmpty()));
     String line = "reconcile pass, ring v" + r.ringVersion() + (r.dryRun() ? " (dry run)" : "") + ": "
         + p.groupsScanned() + " groups on " + r.membersRead() + " members, " + p.onOwner() + " only on their owner, "
-        + p.deletes().size() + " deletes and " + p.migrations().size() + " migrations planned, " + r.deleted()
+        + p.deletes().size() + " deletes, " + p.ownerDeletes().size() + " stale owner copies and " + p.migrations().size()
+        + " migrations planned, " + r.deleted()
         + " deleted, " + r.migrated() + " migrated, " + p.waiting() + " waiting for quiet, " + r.unreadable().size()
         + " members unreadable, " + r.errors().size() + " errors" + (r.aborted().isEmpty() ? "" : ", " + r.aborted())
         + ", " + r.durationMillis() + " ms";
