@@ -15,4 +15,13 @@ public sealed interface Action {
    * its owner {@code to}; then, once verified there, delete it on {@code from}.
    */
   record Migrate(Member from, Member to, GroupingKey key, double pushTime) implements Action {}
+
+  /**
+   * Delete the owner's own copy, pushed at {@code pushTime}: it is stale, {@code newerOn} holds one
+   * pushed at {@code newerPushTime} > {@code pushTime}. Never the only copy; the executor re-reads the
+   * owner first and deletes only if the owner's copy is still the one planned on (a client may push
+   * to the owner at any time).
+   */
+  record DeleteOnOwner(Member owner, GroupingKey key, double pushTime, Member newerOn, double newerPushTime)
+      implements Action {}
 }

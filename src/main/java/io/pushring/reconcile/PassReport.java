@@ -9,12 +9,15 @@ import java.util.Map;
 /**
  * What one pass found and did. {@code plan} is what it decided on (in dry-run mode: all it did);
  * the counts are what was carried out. {@code aborted} names why the pass stopped early (the ring
- * changed under it), else empty. {@code groupsPerMember}: groups each member that was read held
- * at the start of the pass.
+ * changed under it), else empty. {@code capped}: the pass stopped after {@code reconcile.max-actions}
+ * deletes and migrations, the rest is left to the next pass. {@code groupsPerMember}: groups each
+ * member that was read held at the start of the pass. {@code migrationsSkipped}: migrations and
+ * stale-owner deletes dropped because the copy changed since the plan (a client pushed; the next
+ * pass decides).
  */
 public record PassReport(long ringVersion, long startedAtMillis, long durationMillis, boolean dryRun,
     int membersRead, Map<Member, Integer> groupsPerMember, List<String> unreadable, Plan plan, int deleted, int migrated, int migrationsSkipped,
-    List<String> errors, String aborted) {
+    List<String> errors, String aborted, boolean capped) {
   public PassReport {
     groupsPerMember = Map.copyOf(groupsPerMember);
     unreadable = List.copyOf(unreadable);
@@ -29,6 +32,10 @@ public record PassReport(long ringVersion, long startedAtMillis, long durationMi
     plan.deletes().stream().limit(100).forEach(d -> deletes.add(new JsonObject().put("group", d.key().printable())
         .put("member", d.member().id()).put("pushTime", d.pushTime()).put("owner", d.owner().id())
         .put("ownerPushTime", d.ownerPushTime())));
+    JsonArray ownerDeletes = new JsonArray();
+    plan.ownerDeletes().stream().limit(100).forEach(d -> ownerDeletes.add(new JsonObject().put("group", d.key().printable())
+        .put("owner", d.owner().id()).put("pushTime", d.pushTime()).put("newerOn", d.newerOn().id())
+        .put("newerPushTime", d.newerPushTime())));
     JsonArray migrations = new JsonArray();
     plan.migrations().stream().limit(100).forEach(m -> migrations.add(new JsonObject().put("group", m.key().printable())
         .put("from", m.from().id()).put("to", m.to().id()).put("pushTime", m.pushTime())));
@@ -39,9 +46,9 @@ public record PassReport(long ringVersion, long startedAtMillis, long durationMi
             .collect(java.util.stream.Collectors.toMap(e -> e.getKey().id(), e -> (Object) e.getValue()))))).put("unreadable", new JsonArray(unreadable))
         .put("groupsScanned", plan.groupsScanned()).put("onOwner", plan.onOwner()).put("waiting", plan.waiting())
         .put("skipped", new JsonArray(plan.skipped().stream().limit(100).toList()))
-        .put("plannedDeletes", plan.deletes().size()).put("plannedMigrations", plan.migrations().size())
-        .put("deletes", deletes).put("migrations", migrations)
+        .put("plannedDeletes", plan.deletes().size()).put("plannedOwnerDeletes", plan.ownerDeletes().size()).put("plannedMigrations", plan.migrations().size())
+        .put("deletes", deletes).put("ownerDeletes", ownerDeletes).put("migrations", migrations)
         .put("deleted", deleted).put("migrated", migrated).put("migrationsSkipped", migrationsSkipped)
-        .put("errors", new JsonArray(errors)).put("aborted", aborted);
+        .put("errors", new JsonArray(errors)).put("aborted", aborted).put("capped", capped);
   }
 }

@@ -25,6 +25,11 @@ import java.util.Map;
  *       executor re-checks the owner just before it pushes). Groups pushed regularly are never
  *       migrated at all: their first push after a ring change lands on the owner, after which their
  *       old copies are simply deleted;
+ *   <li>an owner copy OLDER than a copy elsewhere (the owner came back with its persistence file while
+ *       another member took its pushes) is deleted at once ({@link Action.DeleteOnOwner}): a newer
+ *       copy exists, so it is never the only one, and the owner is scraped, so its stale copy must
+ *       not be exported any longer than it takes to delete it. The newer copy then waits for the
+ *       quiet rule above, or is replaced by the client's next push to the owner;
  *   <li>older non-owner copies that are newer than the owner's wait for the next pass (after the
  *       migration the owner holds the newest copy and they are deleted then);
  *   <li>a group whose owner could not be read is left alone; so is a group no copy of which was ever
@@ -58,6 +63,7 @@ public final class Planner {
     List<String> skipped = new ArrayList<>();
     List<Action.Delete> deletes = new ArrayList<>();
     List<Action.Migrate> migrations = new ArrayList<>();
+    List<Action.DeleteOnOwner> ownerDeletes = new ArrayList<>();
     if (ring.isEmpty()) {
       return new Plan(ring.version(), scanned, 0, 0, List.of("the ring is empty"), List.of(), List.of());
     }
@@ -88,6 +94,12 @@ public final class Planner {
         }
       }
       if (newest == null) continue;
+      if (ownerCopy != null && newest.pushTime() > ownerCopy.pushTime()) {
+        // The owner is scraped and pushed to: its copy is stale now that a newer one exists, and
+        // would be exported next to (or instead of) the newer one. Delete it at once; the newer copy
+        // is migrated by the quiet rule below, or replaced by the client's next push to the owner.
+        ownerDeletes.add(new Action.DeleteOnOwner(owner, key, ownerCopy.pushTime(), newestOn, newest.pushTime()));
+      }
       if (newest.pushTime() <= 0) {
         skipped.add(key.printable() + ": never pushed successfully on " + newestOn.id());
       } else if (nowSeconds - newest.pushTime() >= quietSeconds) {
@@ -96,6 +108,6 @@ public final class Planner {
         waiting++;
       }
     }
-    return new Plan(ring.version(), scanned, onOwner, waiting, skipped, deletes, migrations);
+    return new Plan(ring.version(), scanned, onOwner, waiting, skipped, deletes, migrations, ownerDeletes);
   }
 }

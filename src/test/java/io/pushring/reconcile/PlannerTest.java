@@ -92,19 +92,28 @@ class PlannerTest {
   }
 
   @Test
-  void aNewerQuietCopyOffTheOwnerIsMigratedAndNothingIsDeletedYet() {
+  void aNewerQuietCopyOffTheOwnerIsMigratedAndOnlyTheOwnersStaleCopyIsDeleted() {
     Plan p = fleet().copy(A, k, NOW - 500).copy(B, k, NOW - 100).plan();
     assertThat(p.migrations()).containsExactly(new Action.Migrate(B, A, k, NOW - 100));
+    assertThat(p.ownerDeletes()).containsExactly(new Action.DeleteOnOwner(A, k, NOW - 500, B, NOW - 100));
     assertThat(p.deletes()).isEmpty();
   }
 
   @Test
-  void aNewerCopyPushedWithinTheQuietPeriodWaits() {
+  void aNewerCopyPushedWithinTheQuietPeriodWaitsButTheOwnersStaleCopyIsDeletedAtOnce() {
     Plan p = fleet().copy(A, k, NOW - 500).copy(B, k, NOW - QUIET + 1).plan();
     assertThat(p.migrations()).isEmpty();
     assertThat(p.deletes()).isEmpty();
+    assertThat(p.ownerDeletes()).containsExactly(new Action.DeleteOnOwner(A, k, NOW - 500, B, NOW - QUIET + 1));
     assertThat(p.waiting()).isEqualTo(1);
     assertThat(p.isClean()).isFalse();
+  }
+
+  @Test
+  void anOwnerCopyAsNewAsTheNewestElsewhereIsKept() {
+    Plan p = fleet().copy(A, k, NOW - 100).copy(B, k, NOW - 100).plan();
+    assertThat(p.ownerDeletes()).isEmpty();
+    assertThat(p.deletes()).extracting(Action.Delete::member).containsExactly(B);
   }
 
   @Test
@@ -134,6 +143,7 @@ class PlannerTest {
     Plan p = fleet().copy(A, k, NOW - 200).copy(B, k, NOW - 300).copy(C, k, NOW - 100).plan();
     assertThat(p.deletes()).containsExactly(new Action.Delete(B, k, NOW - 300, A, NOW - 200));
     assertThat(p.migrations()).containsExactly(new Action.Migrate(C, A, k, NOW - 100));
+    assertThat(p.ownerDeletes()).containsExactly(new Action.DeleteOnOwner(A, k, NOW - 200, C, NOW - 100));
   }
 
   @Test
@@ -205,7 +215,22 @@ class PlannerTest {
         remaining.get(d.key()).remove(d.member());
         actions++;
       }
-      remaining.forEach((key, members) -> assertThat(members).as("copies of " + key).isNotEmpty());
+      for (Action.DeleteOnOwner d : p.ownerDeletes()) {
+        assertThat(d.owner()).isEqualTo(RING.route(d.key()));
+        assertThat(held.get(d.key()).get(d.owner())).isEqualTo(d.pushTime());
+        assertThat(held.get(d.key()).get(d.newerOn())).isEqualTo(d.newerPushTime()).isGreaterThan(d.pushTime());
+        remaining.get(d.key()).remove(d.owner());
+        actions++;
+      }
+      remaining.forEach((key, members) -> {
+        assertThat(members).as("copies of " + key).isNotEmpty();
+        double newest = held.get(key).values().stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        assertThat(members.stream().anyMatch(m -> held.get(key).get(m) == newest)).as("newest copy of " + key + " kept").isTrue();
+        Member owner = RING.route(key);
+        if (members.contains(owner)) {
+          assertThat(held.get(key).get(owner)).as("the owner keeps only a newest copy of " + key).isEqualTo(newest);
+        }
+      });
       for (Action.Migrate m : p.migrations()) {
         assertThat(m.to()).isEqualTo(RING.route(m.key()));
         double newest = held.get(m.key()).values().stream().mapToDouble(Double::doubleValue).max().orElseThrow();

@@ -204,6 +204,25 @@ class ReconcilerTest {
   }
 
   @Test
+  void leadershipLostMidPassStopsItBeforeTheNextWrite() throws Exception {
+    Ring three = Ring.build(Placement.GROUPING_KEY, List.of(a, b, c), 8);
+    List<GroupingKey> keys = ownedBy(three, a, "lost", 3);
+    for (GroupingKey k : keys) push(b, k, "v 1\n");
+    Await.sleep(20);
+    for (GroupingKey k : keys) push(a, k, "v 2\n"); // the owner's copies are newer: three deletes on b
+    java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+    Reconciler.WriteGate gate = () -> asked.incrementAndGet() == 1 ? null : "leadership lost: the lock is held by another session";
+    PassReport report = new Reconciler(CLIENT, new Reconciler.Settings(0, false), Clock.systemUTC(), 1000, () -> three, gate)
+        .pass(three, List.of());
+    assertThat(report.plan().deletes()).hasSize(3);
+    assertThat(report.deleted()).as("the write before the loss only").isEqualTo(1);
+    assertThat(report.aborted()).isEqualTo("leadership lost: the lock is held by another session");
+    assertThat(asked).hasValue(2);
+    Await.sleep(200);
+    assertThat(holdings().get(b)).hasSize(2);
+  }
+
+  @Test
   void aMigrationTheOwnerRefusesKeepsTheSource() throws Exception {
     Ring three = Ring.build(Placement.GROUPING_KEY, List.of(a, b, c), 8);
     List<GroupingKey> keys = ownedBy(three, a, "conflict", 2);
@@ -214,6 +233,104 @@ class ReconcilerTest {
     assertThat(report.errors()).singleElement().asString().contains("answered 400");
     Await.sleep(200);
     assertThat(holdings().get(b)).containsExactly(keys.get(1));
+  }
+
+  @Test
+  void aPassStopsAfterMaxActionsAndTheNextDoesTheRest() throws Exception {
+    Ring three = Ring.build(Placement.GROUPING_KEY, List.of(a, b, c), 9);
+    List<GroupingKey> stale = ownedBy(three, a, "stale", 4); // on a and b, the owner's copy newer: 4 deletes
+    List<GroupingKey> lost = ownedBy(three, a, "lost", 3); // only on c: 3 migrations
+    for (GroupingKey k : stale) push(b, k, "v 1\n");
+    for (GroupingKey k : lost) push(c, k, "v 1\n");
+    Await.sleep(20);
+    for (GroupingKey k : stale) push(a, k, "v 2\n");
+    Reconciler capped = new Reconciler(CLIENT, new Reconciler.Settings(0, false, 5), Clock.systemUTC(), 1000, () -> three);
+
+    PassReport first = capped.pass(three, List.of());
+    assertThat(first.capped()).isTrue();
+    assertThat(first.deleted()).isEqualTo(4);
+    assertThat(first.migrated()).as("one migration fits in the 5 actions").isEqualTo(1);
+    assertThat(first.toJson().getBoolean("capped")).isTrue();
+    Await.until("the first pass's deletes applied", Duration.ofSeconds(5), () -> holdingsNow().get(b).isEmpty());
+    assertThat(holdings().get(c)).hasSize(2);
+
+    PassReport second = capped.pass(three, List.of());
+    assertThat(second.capped()).isFalse();
+    assertThat(second.migrated()).isEqualTo(2);
+    Map<Member, Set<GroupingKey>> expected = Map.of(a, Set.copyOf(concat(stale, lost)), b, Set.of(), c, Set.of());
+    assertThat(settledHoldings(expected)).isEqualTo(expected);
+  }
+
+  @Test
+  void aMigrationCutByTheCapMidBatchStillCompletesThoseAlreadyPushed() throws Exception {
+    Ring three = Ring.build(Placement.GROUPING_KEY, List.of(a, b, c), 10);
+    List<GroupingKey> lost = ownedBy(three, a, "cut", 5);
+    for (GroupingKey k : lost) push(c, k, "v 1\n");
+    PassReport report = new Reconciler(CLIENT, new Reconciler.Settings(0, false, 2), Clock.systemUTC(), 1000, () -> three)
+        .pass(three, List.of());
+    assertThat(report.capped()).isTrue();
+    assertThat(report.migrated()).isEqualTo(2);
+    assertThat(report.errors()).isEmpty();
+    Await.until("two groups moved, none copied twice", Duration.ofSeconds(5),
+        () -> holdingsNow().get(a).size() == 2 && holdingsNow().get(c).size() == 3);
+  }
+
+  /**
+   * An owner back with its persistence file: its copies are older than the ones another member took
+   * meanwhile. The pass deletes the owner's stale copies at once (the newer copies, pushed within the
+   * quiet period, wait on the other member), and never the only copy.
+   */
+  @Test
+  void anOwnersStaleCopiesAreDeletedAtOnceAndTheNewerCopiesKept() throws Exception {
+    Ring three = Ring.build(Placement.GROUPING_KEY, List.of(a, b, c), 9);
+    List<GroupingKey> stale = ownedBy(three, a, "returned", 3);
+    GroupingKey onlyOnOwner = ownedBy(three, a, "only", 1).get(0);
+    for (GroupingKey k : stale) push(a, k, "# TYPE v gauge\nv 1\n");
+    push(a, onlyOnOwner, "# TYPE v gauge\nv 9\n");
+    Await.sleep(20);
+    for (GroupingKey k : stale) push(b, k, "# TYPE v gauge\nv 2\n");
+
+    PassReport report = reconciler(60, false, () -> three).pass(three, List.of());
+    assertThat(report.errors()).isEmpty();
+    assertThat(report.plan().ownerDeletes()).hasSize(3);
+    assertThat(report.plan().waiting()).isEqualTo(3);
+    assertThat(report.deleted()).isEqualTo(3);
+    Map<Member, Set<GroupingKey>> expected = Map.of(a, Set.of(onlyOnOwner), b, Set.copyOf(stale), c, Set.of());
+    assertThat(settledHoldings(expected)).isEqualTo(expected);
+    for (GroupingKey k : stale) assertThat(value(b, k)).isEqualTo("2");
+
+    // once quiet, the newer copies move to the owner
+    PassReport later = reconciler(0, false, () -> three).pass(three, List.of());
+    assertThat(later.migrated()).isEqualTo(3);
+    expected = Map.of(a, Set.copyOf(concat(stale, List.of(onlyOnOwner))), b, Set.of(), c, Set.of());
+    assertThat(settledHoldings(expected)).isEqualTo(expected);
+    for (GroupingKey k : stale) assertThat(value(a, k)).isEqualTo("2");
+  }
+
+  /** A client pushing to the owner after the plan: its push is newer than every copy, so it is not deleted. */
+  @Test
+  void anOwnerCopyPushedAfterThePlanIsNotDeleted() throws Exception {
+    Ring three = Ring.build(Placement.GROUPING_KEY, List.of(a, b, c), 10);
+    GroupingKey k = ownedBy(three, a, "repushed", 1).get(0);
+    push(a, k, "# TYPE v gauge\nv 1\n");
+    Await.sleep(20);
+    push(b, k, "# TYPE v gauge\nv 2\n");
+    boolean[] pushed = {false};
+    Supplier<Ring> current = () -> {
+      // runs right before the first write of the pass: the client pushes to the owner now
+      if (!pushed[0]) {
+        pushed[0] = true;
+        Await.sleep(20);
+        push(a, k, "# TYPE v gauge\nv 3\n");
+      }
+      return three;
+    };
+    PassReport report = reconciler(60, false, current).pass(three, List.of());
+    assertThat(report.plan().ownerDeletes()).hasSize(1);
+    assertThat(report.deleted()).isZero();
+    assertThat(report.migrationsSkipped()).isEqualTo(1);
+    Await.sleep(200);
+    assertThat(value(a, k)).isEqualTo("3");
   }
 
   private static List<GroupingKey> concat(List<GroupingKey> x, List<GroupingKey> y) {
