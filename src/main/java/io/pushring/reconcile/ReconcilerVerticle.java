@@ -1,11 +1,14 @@
 package io.pushring.reconcile;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.pushring.bus.AdmittedSet;
 import io.pushring.bus.ReconcileStatus;
 import io.pushring.bus.RingChange;
 import io.pushring.bus.RingPublisher;
 import io.pushring.config.Durations;
 import io.pushring.config.PushringConfig;
+import io.pushring.consul.AdmissionStore;
+import io.pushring.consul.ConsulSettings;
 import io.pushring.ring.Member;
 import io.pushring.ring.Ring;
 import io.vertx.core.Future;
@@ -34,6 +37,12 @@ import org.slf4j.LoggerFactory;
  * go to their owners) until a pass reads them empty or cannot read them at all; a member back in
  * the ring is no longer departed.
  *
+ * <p>It also decides which members Prometheus may scrape ({@link Admission}): a ring change drops the
+ * members that left at once, each finished pass admits the members it found clean, and the result
+ * is published ({@link #publishAdmission}): to Consul KV {@code consul.admitted-key} in Consul mode
+ * (every instance watches it), to this instance's LocalMap in static mode. A dry run publishes every
+ * ring member (it changes nothing, so it hides nothing) and reports what it would have admitted.
+ *
  * <p>Deployed only when {@code reconcile.enabled} is true. There is no leader election yet: with
  * several pushring instances, enable it on one.
  */
@@ -53,11 +62,17 @@ public final class ReconcilerVerticle extends VerticleBase {
   private Ring lastRing;
   private final Set<Member> departed = new LinkedHashSet<>();
   private volatile PassReport lastReport;
+  private Admission admission = Admission.none();
+  private boolean published;
+  private AdmissionStore admissionStore;
+  private Future<Void> publishing = Future.succeededFuture();
+  private final PushringConfig config;
   private volatile long passes;
 
   private final ReconcileMeters meters;
 
   public ReconcilerVerticle(PushringConfig config, MeterRegistry registry) {
+    this.config = config;
     this.settings = config.reconcile();
     this.scheme = config.pushgateways().scheme();
     this.meters = new ReconcileMeters(registry, settings.dryRun());
@@ -70,6 +85,10 @@ public final class ReconcilerVerticle extends VerticleBase {
         new Reconciler.Settings(settings.quiet().toMillis() / 1000.0, settings.dryRun()), Clock.systemUTC(),
         settings.rate(), () -> RingPublisher.current(vertx));
     lastRing = RingPublisher.current(vertx);
+    if (config.discovery().mode() == PushringConfig.DiscoveryMode.CONSUL) {
+      admissionStore = new AdmissionStore(vertx, ConsulSettings.from(config), config.consul().admittedKvKey());
+    }
+    if (lastRing != null) admission = admission.onRing(lastRing);
     // The announcement is a RingChange (previous and new ring); this verticle tracks departures itself.
     consumer = vertx.eventBus().<RingChange>localConsumer(RingPublisher.ADDRESS, message -> onRing(message.body().current()));
     periodic = vertx.setPeriodic(settings.interval().toMillis(), id -> requestPass());
@@ -84,6 +103,7 @@ public final class ReconcilerVerticle extends VerticleBase {
   public Future<?> stop() {
     vertx.cancelTimer(periodic);
     if (settleTimer >= 0) vertx.cancelTimer(settleTimer);
+    if (admissionStore != null) admissionStore.close();
     return consumer.unregister().eventually(() -> worker.close());
   }
 
@@ -103,6 +123,10 @@ public final class ReconcilerVerticle extends VerticleBase {
     }
     ring.members().forEach(departed::remove);
     lastRing = ring;
+    int before = admission.admitted().size();
+    admission = admission.onRing(ring);
+    // a member that left is no longer scraped: say so at once (a join changes nothing until a pass)
+    if (published && admission.admitted().size() != before) publishAdmission(admittedSet());
     scheduleAfterSettle();
   }
 
@@ -123,6 +147,7 @@ public final class ReconcilerVerticle extends VerticleBase {
     if (ring == null || ring.isEmpty()) return;
     running = true;
     List<Member> gone = new ArrayList<>(departed);
+    long epoch = admission.epoch();
     worker.executeBlocking(() -> reconciler.pass(ring, gone), false).onComplete(ar -> {
       running = false;
       passes++;
@@ -130,6 +155,7 @@ public final class ReconcilerVerticle extends VerticleBase {
         PassReport report = ar.result();
         lastReport = report;
         meters.record(report);
+        admit(report, epoch);
         ReconcileStatus.publish(vertx, status(report));
         for (Member m : gone) {
           Integer held = report.groupsPerMember().get(m);
@@ -147,6 +173,43 @@ public final class ReconcilerVerticle extends VerticleBase {
     });
   }
 
+  /** A finished pass: the members it found clean are admitted (see {@link Admission}), then published. */
+  private void admit(PassReport report, long epoch) {
+    if (!published) {
+      // Continuity across a restart or a handover: what this instance's readers still list stays admitted.
+      AdmittedSet previous = AdmittedSet.current(vertx);
+      if (previous != null && !previous.dryRun()) admission = admission.seededFrom(previous.inRing(lastRing));
+    }
+    if (report.aborted().isEmpty()) admission = admission.afterPass(epoch, report.clean(), System.currentTimeMillis());
+    published = true;
+    publishAdmission(admittedSet());
+  }
+
+  private AdmittedSet admittedSet() {
+    long now = System.currentTimeMillis();
+    Ring ring = lastRing;
+    List<String> would = settings.dryRun() ? admission.admitted().stream().map(a -> a.member().id()).sorted().toList() : List.of();
+    return new AdmittedSet(settings.dryRun() ? admission.everyMember(now) : admission.admitted(),
+        ring == null ? 0 : ring.version(), ring == null ? "" : ring.fingerprint(), now, settings.dryRun(), would);
+  }
+
+  /**
+   * THE publication of the admitted set, one call (leader election gates it: only the leader
+   * publishes). Consul mode: a KV write, which every instance's watcher brings into its LocalMap;
+   * static mode: this instance's LocalMap (point Prometheus at this instance). Writes are chained,
+   * so Consul never keeps an older set over a newer one; a failed write is logged and the next pass
+   * writes again.
+   */
+  private void publishAdmission(AdmittedSet set) {
+    if (admissionStore == null) {
+      AdmittedSet.publish(vertx, set);
+      return;
+    }
+    publishing = publishing.transform(previous -> admissionStore.put(set)
+        .onFailure(e -> LOG.warn("publishing the admitted Pushgateways to Consul KV {} failed: {}", admissionStore.key(),
+            e.toString())));
+  }
+
   /** {@code GET /api/v1/reconcile}: settings and the last pass (its plan, at most 100 actions of each kind listed). */
   private JsonObject status(PassReport last) {
     return new JsonObject().put("enabled", true).put("leaderElection", false)
@@ -155,6 +218,11 @@ public final class ReconcilerVerticle extends VerticleBase {
             .put("rate", settings.rate()).put("dryRun", settings.dryRun()))
         .put("passes", passes).put("running", running)
         .put("departed", new JsonArray(departed.stream().map(Member::id).toList()))
+        .put("admission", new JsonObject()
+            .put("admitted", new JsonArray(admission.admitted().stream().map(a -> a.member().id()).sorted().toList()))
+            .put("waiting", new JsonArray(admission.waiting().stream().map(Member::id).toList()))
+            .put("dryRun", settings.dryRun())
+            .put("publishedTo", admissionStore != null ? "consul:" + admissionStore.key() : "local"))
         .put("lastPass", last == null ? null : last.toJson());
   }
 

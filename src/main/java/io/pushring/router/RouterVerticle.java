@@ -39,6 +39,9 @@ public final class RouterVerticle extends VerticleBase {
   private ProxyForwarder proxy;
   private final ConnectionDrain drain = new ConnectionDrain();
 
+  /** reconcile.enabled: /sd/pushgateways lists the admitted members, else every ring member. */
+  private final boolean admissionEnabled;
+
   public RouterVerticle(PushringConfig config, PushringMetrics metrics, TapSwitch tap) {
     this.metrics = metrics;
     this.tap = tap;
@@ -46,6 +49,7 @@ public final class RouterVerticle extends VerticleBase {
     this.policy = RedirectPolicy.from(config);
     this.proxySettings = ProxySettings.from(config);
     this.accessLogEvery = config.accessLog().every();
+    this.admissionEnabled = config.reconcile().enabled();
     this.http = config.http();
   }
 
@@ -57,7 +61,7 @@ public final class RouterVerticle extends VerticleBase {
     // Created on this verticle's event loop: its pooled connections stay there.
     proxy = policy.mayProxy() ? new ProxyForwarder(vertx, proxySettings) : null;
     PushHandler push = new PushHandler(this::table, options, observer, policy, proxy);
-    Router api = ApiRoutes.create(vertx, this::table, push, metrics, tap);
+    Router api = ApiRoutes.create(vertx, this::table, push, metrics, tap, admissionEnabled);
     server = vertx.createHttpServer(serverOptions(http))
         .requestHandler(req -> {
           drain.request(req);

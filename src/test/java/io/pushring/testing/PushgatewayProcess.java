@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -100,8 +101,9 @@ public final class PushgatewayProcess implements AutoCloseable {
   }
 
   private static PushgatewayProcess launch(int port, String... extraArgs) {
-    List<String> command = new ArrayList<>(List.of(BINARY, "--persistence.file=",
-        "--web.listen-address=" + HOST + ":" + port));
+    List<String> command = new ArrayList<>(List.of(BINARY, "--web.listen-address=" + HOST + ":" + port));
+    // The flag cannot be repeated (kingpin refuses it): the default only when the caller names none.
+    if (Arrays.stream(extraArgs).noneMatch(a -> a.startsWith("--persistence.file="))) command.add("--persistence.file=");
     command.addAll(List.of(extraArgs));
     Path log;
     Process process;
