@@ -31,7 +31,8 @@ import java.util.function.Supplier;
  *   <li>the source is read again and its copy deleted only if still unchanged.
  * </ol>
  * Before every write the ring is compared with the current one: if it changed, the pass stops (the
- * plan was made for another owner) and the next one starts from fresh reads. What is left is a
+ * plan was made for another owner) and the next one starts from fresh reads. The {@link WriteGate}
+ * is asked too: an instance that lost the leadership stops at once. What is left is a
  * client that wakes after the quiet period in the instant between step 2 and the PUT (of the order
  * of one request): its push would be replaced by the older copy until its next push. Deletes have
  * no such window that loses data: the owner keeps a copy at least as new.
@@ -46,34 +47,65 @@ public final class Reconciler {
   /**
    * @param quietSeconds how long a copy must be untouched before it may be migrated
    * @param dryRun plan and report, write nothing
+   * @param maxActions deletes and migrations started per pass at most ({@code reconcile.max-actions}):
+   *     the plan is only as fresh as the reads it was made from, so a pass stops when it has done
+   *     this many and the next one (started at once) plans again from fresh reads
    */
-  public record Settings(double quietSeconds, boolean dryRun) {}
+  public record Settings(double quietSeconds, boolean dryRun, int maxActions) {
+    /** Without a cap that a test could reach. */
+    public Settings(double quietSeconds, boolean dryRun) {
+      this(quietSeconds, dryRun, Integer.MAX_VALUE);
+    }
+  }
+
+  /**
+   * Asked before every write, after the ring check: null to go ahead, else why this instance may not
+   * write any more (leadership lost), which stops the pass at once.
+   */
+  @FunctionalInterface
+  public interface WriteGate {
+    WriteGate OPEN = () -> null;
+
+    String refusal();
+  }
 
   private final PushgatewayClient client;
   private final Settings settings;
   private final Clock clock;
   private final MemberPacer pacer;
   private final Supplier<Ring> currentRing;
+  private final WriteGate gate;
 
   public Reconciler(PushgatewayClient client, Settings settings, Clock clock, double writesPerSecondPerMember,
       Supplier<Ring> currentRing) {
-    this(client, settings, clock, MemberPacer.realTime(writesPerSecondPerMember), currentRing);
+    this(client, settings, clock, writesPerSecondPerMember, currentRing, WriteGate.OPEN);
+  }
+
+  public Reconciler(PushgatewayClient client, Settings settings, Clock clock, double writesPerSecondPerMember,
+      Supplier<Ring> currentRing, WriteGate gate) {
+    this(client, settings, clock, MemberPacer.realTime(writesPerSecondPerMember), currentRing, gate);
   }
 
   Reconciler(PushgatewayClient client, Settings settings, Clock clock, MemberPacer pacer, Supplier<Ring> currentRing) {
+    this(client, settings, clock, pacer, currentRing, WriteGate.OPEN);
+  }
+
+  Reconciler(PushgatewayClient client, Settings settings, Clock clock, MemberPacer pacer, Supplier<Ring> currentRing,
+      WriteGate gate) {
     this.client = client;
     this.settings = settings;
     this.clock = clock;
     this.pacer = pacer;
     this.currentRing = currentRing;
+    this.gate = gate;
   }
 
-  /** The ring changed during the pass: stop writing. */
-  private static final class RingChanged extends Exception {
+  /** The ring changed, or this instance may no longer write: stop the pass, with why. */
+  private static final class PassStopped extends Exception {
     private static final long serialVersionUID = 1L;
 
-    RingChanged() {
-      super("the ring changed during the pass", null, false, false);
+    PassStopped(String reason) {
+      super(reason, null, false, false);
     }
   }
 
@@ -82,6 +114,9 @@ public final class Reconciler {
     int deleted;
     int migrated;
     int skipped;
+    /** Deletes and migrations started (a migration counts once, its PUT and the source's DELETE together). */
+    int actions;
+    boolean capped;
     final List<String> errors = new ArrayList<>();
     int moreErrors;
     /** What was carried out, for {@link StaleCopies}: copies deleted, migrations verified. */
@@ -119,7 +154,7 @@ public final class Reconciler {
         ownerDeletes(ring, plan, tally);
         deletes(ring, plan, tally);
         migrations(ring, plan, tally);
-      } catch (RingChanged e) {
+      } catch (PassStopped e) {
         aborted = e.getMessage();
       }
     }
@@ -129,7 +164,7 @@ public final class Reconciler {
     snapshots.forEach((m, g) -> groupsPerMember.put(m, g.groups().size() + g.unnamed().size()));
     return new PassReport(ring.version(), started, clock.millis() - started, settings.dryRun(), snapshots.size(),
         groupsPerMember, unreadable, plan, tally.deleted, tally.migrated, tally.skipped, errors, aborted,
-        clean(ring, snapshots, plan, tally, aborted));
+        tally.capped, clean(ring, snapshots, plan, tally, aborted));
   }
 
   /**
@@ -146,8 +181,9 @@ public final class Reconciler {
     return clean;
   }
 
-  private void deletes(Ring ring, Plan plan, Tally tally) throws InterruptedException, RingChanged {
+  private void deletes(Ring ring, Plan plan, Tally tally) throws InterruptedException, PassStopped {
     for (Action.Delete d : plan.deletes()) {
+      if (!startAction(tally)) return;
       write(ring, d.member());
       try {
         client.delete(d.member(), d.key());
@@ -165,8 +201,9 @@ public final class Reconciler {
    * a client that pushed meanwhile made it the newest copy. Left: a push landing between that read and
    * the DELETE (one request), the same window a migration has.
    */
-  private void ownerDeletes(Ring ring, Plan plan, Tally tally) throws InterruptedException, RingChanged {
+  private void ownerDeletes(Ring ring, Plan plan, Tally tally) throws InterruptedException, PassStopped {
     for (Action.DeleteOnOwner d : plan.ownerDeletes()) {
+      if (!startAction(tally)) return;
       write(ring, d.owner());
       try {
         Double now = pushTimes(List.of(d.owner())).get(d.owner()).get(d.key());
@@ -183,19 +220,19 @@ public final class Reconciler {
     }
   }
 
-  private void migrations(Ring ring, Plan plan, Tally tally) throws InterruptedException, RingChanged {
+  private void migrations(Ring ring, Plan plan, Tally tally) throws InterruptedException, PassStopped {
     Map<Member, List<Action.Migrate>> bySource = new LinkedHashMap<>();
     for (Action.Migrate m : plan.migrations()) bySource.computeIfAbsent(m.from(), x -> new ArrayList<>()).add(m);
     for (Map.Entry<Member, List<Action.Migrate>> e : bySource.entrySet()) {
       List<Action.Migrate> all = e.getValue();
-      for (int i = 0; i < all.size(); i += BATCH) {
+      for (int i = 0; i < all.size() && !tally.capped; i += BATCH) {
         migrateBatch(ring, e.getKey(), all.subList(i, Math.min(all.size(), i + BATCH)), tally);
       }
     }
   }
 
   private void migrateBatch(Ring ring, Member source, List<Action.Migrate> batch, Tally tally)
-      throws InterruptedException, RingChanged {
+      throws InterruptedException, PassStopped {
     Set<GroupingKey> keys = new LinkedHashSet<>();
     for (Action.Migrate m : batch) keys.add(m.key());
     Map<GroupingKey, GroupFamilies> families;
@@ -212,6 +249,7 @@ public final class Reconciler {
         tally.skipped++; // changed since the plan: the next pass decides from fresh reads
         continue;
       }
+      if (!startAction(tally)) break; // the PUTs done so far are still verified and their sources deleted
       String body;
       try {
         body = Exposition.render(src);
@@ -285,12 +323,27 @@ public final class Reconciler {
     return out;
   }
 
-  /** Before any write: the member's pacing, then the plan's ring must still be current. */
-  private void write(Ring ring, Member member) throws InterruptedException, RingChanged {
-    pacer.acquire(member); // first: the ring is checked as late as possible
+  /** Counts one more delete or migration: false (and the pass capped) once {@code maxActions} were started. */
+  private boolean startAction(Tally tally) {
+    if (tally.actions >= settings.maxActions()) {
+      tally.capped = true;
+      return false;
+    }
+    tally.actions++;
+    return true;
+  }
+
+  /**
+   * Before any write: the member's pacing, then the plan's ring must still be current and the gate
+   * (leadership) open.
+   */
+  private void write(Ring ring, Member member) throws InterruptedException, PassStopped {
+    pacer.acquire(member); // first: the ring and the gate are checked as late as possible
     Ring now = currentRing.get();
     if (now == null || (now != ring && !(now.version() == ring.version() && now.sameMembers(ring)))) {
-      throw new RingChanged();
+      throw new PassStopped("the ring changed during the pass");
     }
+    String refusal = gate.refusal();
+    if (refusal != null) throw new PassStopped(refusal);
   }
 }

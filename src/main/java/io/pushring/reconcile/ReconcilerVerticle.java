@@ -7,8 +7,12 @@ import io.pushring.bus.RingChange;
 import io.pushring.bus.RingPublisher;
 import io.pushring.config.Durations;
 import io.pushring.config.PushringConfig;
+import io.pushring.config.PushringConfig.DiscoveryMode;
 import io.pushring.consul.AdmissionStore;
+import io.pushring.consul.ConsulLeaderElection;
 import io.pushring.consul.ConsulSettings;
+import io.pushring.consul.LeaderLock;
+import io.pushring.consul.Leadership;
 import io.pushring.ring.Member;
 import io.pushring.ring.Ring;
 import io.vertx.core.Future;
@@ -19,10 +23,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.time.Instant;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,27 +33,38 @@ import org.slf4j.LoggerFactory;
  * Runs {@link Reconciler} passes: {@code reconcile.settle} after each ring announced on
  * {@value RingPublisher#ADDRESS} (a newer announcement restarts the wait) and every
  * {@code reconcile.interval}. Never two passes at once: a pass asked for while one runs is run once
- * after it. Passes run on a worker of their own (one thread), never on the event loop.
+ * after it, and a pass that stopped at {@code reconcile.max-actions} is followed at once by the
+ * next. Passes run on a worker of their own (one thread), never on the event loop.
  *
  * <p>Members that leave the ring are remembered as departed and read by later passes (their groups
- * go to their owners) until a pass reads them empty or cannot read them at all; a member back in
- * the ring is no longer departed.
+ * go to their owners) until a pass reads them empty, or they stayed unreadable for
+ * {@code reconcile.departed-retention} ({@link DepartedMembers}); a member back in the ring is no
+ * longer departed.
  *
  * <p>It also decides which members Prometheus may scrape ({@link Admission}): a ring change drops the
- * members that left at once, each finished pass admits the members it found clean, and the result
- * is published ({@link #publishAdmission}): to Consul KV {@code consul.admitted-key} in Consul mode
- * (every instance watches it), to this instance's LocalMap in static mode. A dry run publishes every
- * ring member (it changes nothing, so it hides nothing) and reports what it would have admitted.
+ * members that left at once, each finished pass admits the members it found clean, and the leader
+ * publishes the result ({@link #publishAdmission}): to Consul KV {@code consul.admitted-key} in
+ * Consul mode (every instance watches it), to this instance's LocalMap in static mode. A new leader
+ * starts from what the previous one published. A dry run publishes every ring member (it changes
+ * nothing, so it hides nothing) and reports what it would have admitted.
  *
- * <p>Deployed only when {@code reconcile.enabled} is true. There is no leader election yet: with
- * several pushring instances, enable it on one.
+ * <p>Deployed only when {@code reconcile.enabled} is true. In Consul mode every instance deploys it
+ * and takes part in the leader election ({@link ConsulLeaderElection}): only the leader runs passes,
+ * a pass starts when leadership is gained, and every write of a pass first checks that this instance
+ * still leads (the pass stops otherwise). Followers keep tracking ring changes and departed members,
+ * so a new leader starts from the same knowledge. In static mode there is no election: the instance
+ * where it is enabled reconciles.
  */
 public final class ReconcilerVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ReconcilerVerticle.class);
   private static final Duration PUSHGATEWAY_TIMEOUT = Duration.ofSeconds(10);
 
+  private final PushringConfig config;
   private final PushringConfig.Reconcile settings;
   private final String scheme;
+  private final int httpPort;
+  /** Consul mode: the election, set once started; null in static mode (always leader). */
+  private volatile ConsulLeaderElection election;
   private WorkerExecutor worker;
   private Reconciler reconciler;
   private MessageConsumer<RingChange> consumer;
@@ -60,32 +73,34 @@ public final class ReconcilerVerticle extends VerticleBase {
   private boolean running;
   private boolean again;
   private Ring lastRing;
-  private final Set<Member> departed = new LinkedHashSet<>();
+  private final DepartedMembers departed;
   private volatile PassReport lastReport;
   private Admission admission = Admission.none();
   private boolean published;
   private AdmissionStore admissionStore;
   private Future<Void> publishing = Future.succeededFuture();
-  private final PushringConfig config;
   private volatile long passes;
 
   private final ReconcileMeters meters;
 
-  public ReconcilerVerticle(PushringConfig config, MeterRegistry registry) {
+  /** @param httpPort this instance's HTTP port, part of the identity it writes into the lock key */
+  public ReconcilerVerticle(PushringConfig config, MeterRegistry registry, int httpPort) {
     this.config = config;
     this.settings = config.reconcile();
     this.scheme = config.pushgateways().scheme();
-    this.meters = new ReconcileMeters(registry, settings.dryRun());
+    this.httpPort = httpPort;
+    this.meters = new ReconcileMeters(registry, settings.dryRun(), this::leader);
+    this.departed = new DepartedMembers(settings.departedRetention());
   }
 
   @Override
   public Future<?> start() {
     worker = vertx.createSharedWorkerExecutor("pushring-reconcile", 1, 1, TimeUnit.HOURS);
     reconciler = new Reconciler(new PushgatewayClient(scheme, PUSHGATEWAY_TIMEOUT),
-        new Reconciler.Settings(settings.quiet().toMillis() / 1000.0, settings.dryRun()), Clock.systemUTC(),
-        settings.rate(), () -> RingPublisher.current(vertx));
+        new Reconciler.Settings(settings.quiet().toMillis() / 1000.0, settings.dryRun(), settings.maxActions()), Clock.systemUTC(),
+        settings.rate(), () -> RingPublisher.current(vertx), this::leadershipRefusal);
     lastRing = RingPublisher.current(vertx);
-    if (config.discovery().mode() == PushringConfig.DiscoveryMode.CONSUL) {
+    if (config.discovery().mode() == DiscoveryMode.CONSUL) {
       admissionStore = new AdmissionStore(vertx, ConsulSettings.from(config), config.consul().admittedKvKey());
     }
     if (lastRing != null) admission = admission.onRing(lastRing);
@@ -94,17 +109,50 @@ public final class ReconcilerVerticle extends VerticleBase {
     periodic = vertx.setPeriodic(settings.interval().toMillis(), id -> requestPass());
     if (lastRing != null) scheduleAfterSettle();
     ReconcileStatus.publish(vertx, status(null));
-    LOG.info("reconciler on: interval {}, settle {}, quiet {}, {} writes/s per Pushgateway{}", settings.interval(),
-        settings.settle(), settings.quiet(), settings.rate(), settings.dryRun() ? ", DRY RUN" : "");
-    return consumer.completion();
+    LOG.info("reconciler on: interval {}, settle {}, quiet {}, {} writes/s per Pushgateway{}{}", settings.interval(),
+        settings.settle(), settings.quiet(), settings.rate(), settings.dryRun() ? ", DRY RUN" : "",
+        electing() ? ", passes only while this instance leads (Consul lock)" : "");
+    if (!electing()) return consumer.completion();
+    return consumer.completion().compose(v -> ConsulLeaderElection.start(vertx, ConsulSettings.from(config),
+        config.reconcileLockKey(), settings.lock().ttl(), settings.lock().lockDelay(), httpPort, this::onLeadership,
+        () -> ReconcileStatus.publish(vertx, status(lastReport))))
+        .onSuccess(e -> {
+          election = e;
+          ReconcileStatus.publish(vertx, status(lastReport));
+        });
   }
 
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(periodic);
     if (settleTimer >= 0) vertx.cancelTimer(settleTimer);
-    if (admissionStore != null) admissionStore.close();
-    return consumer.unregister().eventually(() -> worker.close());
+    // Leadership ends first (a pass still running stops at its next write), then the lock is released.
+    Future<Void> released = election == null ? Future.succeededFuture() : election.stop();
+    return released.eventually(() -> consumer.unregister()).eventually(() -> worker.close())
+        .eventually(() -> {
+          if (admissionStore != null) admissionStore.close();
+          return Future.succeededFuture();
+        });
+  }
+
+  /** Consul mode: this instance takes part in the election; static mode: it reconciles by configuration. */
+  private boolean electing() {
+    return config.discovery().mode() == DiscoveryMode.CONSUL;
+  }
+
+  /** The reconciler's write gate (worker thread): null while leading, else why not. */
+  private String leadershipRefusal() {
+    if (leader()) return null;
+    ConsulLeaderElection e = election;
+    return "leadership lost: " + (e == null ? "not elected" : e.leadership().reason());
+  }
+
+  private void onLeadership(LeaderLock.Change change) {
+    ReconcileStatus.publish(vertx, status(lastReport));
+    if (change.gained()) {
+      published = false; // a new term starts from what the readers list now (another leader may have admitted since)
+      requestPass();
+    }
   }
 
   /** The report of the last finished pass, or null before the first. */
@@ -117,11 +165,15 @@ public final class ReconcilerVerticle extends VerticleBase {
     return passes;
   }
 
+  /** Whether this instance runs the passes now (Consul mode: it holds the lock; static mode: always). */
+  public boolean leader() {
+    if (!electing()) return true;
+    ConsulLeaderElection e = election;
+    return e != null && e.leadership().leader(System.nanoTime());
+  }
+
   private void onRing(Ring ring) {
-    if (lastRing != null) {
-      for (Member m : lastRing.members()) if (!ring.members().contains(m)) departed.add(m);
-    }
-    ring.members().forEach(departed::remove);
+    departed.ringChanged(lastRing, ring);
     lastRing = ring;
     int before = admission.admitted().size();
     admission = admission.onRing(ring);
@@ -139,6 +191,7 @@ public final class ReconcilerVerticle extends VerticleBase {
   }
 
   private void requestPass() {
+    if (!leader()) return;
     if (running) {
       again = true;
       return;
@@ -146,7 +199,7 @@ public final class ReconcilerVerticle extends VerticleBase {
     Ring ring = RingPublisher.current(vertx);
     if (ring == null || ring.isEmpty()) return;
     running = true;
-    List<Member> gone = new ArrayList<>(departed);
+    List<Member> gone = departed.toRead();
     long epoch = admission.epoch();
     worker.executeBlocking(() -> reconciler.pass(ring, gone), false).onComplete(ar -> {
       running = false;
@@ -157,10 +210,8 @@ public final class ReconcilerVerticle extends VerticleBase {
         meters.record(report);
         admit(report, epoch);
         ReconcileStatus.publish(vertx, status(report));
-        for (Member m : gone) {
-          Integer held = report.groupsPerMember().get(m);
-          if (held == null || held == 0) departed.remove(m);
-        }
+        departed.passed(gone, report.groupsPerMember(), System.currentTimeMillis());
+        if (report.capped()) again = true; // the rest of the work: plan it again from fresh reads, now
         log(report);
       } else {
         meters.failed();
@@ -194,13 +245,13 @@ public final class ReconcilerVerticle extends VerticleBase {
   }
 
   /**
-   * THE publication of the admitted set, one call (leader election gates it: only the leader
-   * publishes). Consul mode: a KV write, which every instance's watcher brings into its LocalMap;
+   * THE publication of the admitted set, one call, gated by leadership (only the leader publishes). Consul mode: a KV write, which every instance's watcher brings into its LocalMap;
    * static mode: this instance's LocalMap (point Prometheus at this instance). Writes are chained,
    * so Consul never keeps an older set over a newer one; a failed write is logged and the next pass
    * writes again.
    */
   private void publishAdmission(AdmittedSet set) {
+    if (!leader()) return;
     if (admissionStore == null) {
       AdmittedSet.publish(vertx, set);
       return;
@@ -212,18 +263,36 @@ public final class ReconcilerVerticle extends VerticleBase {
 
   /** {@code GET /api/v1/reconcile}: settings and the last pass (its plan, at most 100 actions of each kind listed). */
   private JsonObject status(PassReport last) {
-    return new JsonObject().put("enabled", true).put("leaderElection", false)
+    ConsulLeaderElection e = election;
+    Leadership l = e == null ? null : e.leadership();
+    return new JsonObject().put("enabled", true).put("leaderElection", electing()).put("leader", leader())
+        .put("lockKey", electing() ? config.reconcileLockKey() : null)
+        .put("lockHolder", l == null ? "" : l.holder())
+        .put("leadership", l == null ? (electing() ? "starting" : "static mode: this instance reconciles") : l.reason())
         .put("settings", new JsonObject().put("interval", Durations.format(settings.interval()))
             .put("settle", Durations.format(settings.settle())).put("quiet", Durations.format(settings.quiet()))
-            .put("rate", settings.rate()).put("dryRun", settings.dryRun()))
+            .put("rate", settings.rate()).put("dryRun", settings.dryRun())
+            .put("departedRetention", Durations.format(settings.departedRetention()))
+            .put("maxActions", settings.maxActions()))
         .put("passes", passes).put("running", running)
-        .put("departed", new JsonArray(departed.stream().map(Member::id).toList()))
+        .put("departed", departedJson())
         .put("admission", new JsonObject()
             .put("admitted", new JsonArray(admission.admitted().stream().map(a -> a.member().id()).sorted().toList()))
             .put("waiting", new JsonArray(admission.waiting().stream().map(Member::id).toList()))
             .put("dryRun", settings.dryRun())
             .put("publishedTo", admissionStore != null ? "consul:" + admissionStore.key() : "local"))
         .put("lastPass", last == null ? null : last.toJson());
+  }
+
+  /** Each departed member, with since when it could not be read (absent: it could, or was not tried yet). */
+  private JsonArray departedJson() {
+    JsonArray out = new JsonArray();
+    for (DepartedMembers.Entry e : departed.entries()) {
+      JsonObject m = new JsonObject().put("id", e.member().id()).put("address", e.member().address());
+      if (e.unreadableSinceMillis() != null) m.put("unreadableSince", Instant.ofEpochMilli(e.unreadableSinceMillis()).toString());
+      out.add(m);
+    }
+    return out;
   }
 
   private static void log(PassReport r) {

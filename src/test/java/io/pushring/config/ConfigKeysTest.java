@@ -69,6 +69,11 @@ class ConfigKeysTest {
     m.put("reconcile.quiet", new Probe("5m", c -> c.reconcile().quiet()));
     m.put("reconcile.rate", new Probe("5", c -> c.reconcile().rate()));
     m.put("reconcile.dry-run", new Probe("true", c -> c.reconcile().dryRun()));
+    m.put("reconcile.max-actions", new Probe("7", c -> c.reconcile().maxActions()));
+    m.put("reconcile.departed-retention", new Probe("1h", c -> c.reconcile().departedRetention()));
+    m.put("reconcile.lock.ttl", new Probe("15s", c -> c.reconcile().lock().ttl()));
+    m.put("reconcile.lock.lock-delay", new Probe("0s", c -> c.reconcile().lock().lockDelay()));
+    m.put("reconcile.lock.key", new Probe("ops/pushring/leader", c -> c.reconcile().lock().key()));
     return m;
   }
 
@@ -92,7 +97,7 @@ class ConfigKeysTest {
 
   @Test
   void environmentNamesFollowTheRule() {
-    assertThat(ConfigKeys.all()).hasSize(41);
+    assertThat(ConfigKeys.all()).hasSize(46);
     assertThat(ConfigKeys.ROUTER_REDIRECT_STATUS.envName()).isEqualTo("PUSHRING_ROUTER_REDIRECT_STATUS");
     assertThat(ConfigKeys.CHECK_DEREGISTER_AFTER.envName()).isEqualTo("PUSHRING_PUSHGATEWAYS_CHECK_DEREGISTER_AFTER");
     for (ConfigKey<?> k : ConfigKeys.all()) {

@@ -20,6 +20,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -172,6 +174,7 @@ class ReconcilerIntegrationTest {
     JsonObject api = new JsonObject(get("/api/v1/reconcile")).getJsonObject("data");
     assertThat(api.getBoolean("enabled")).isTrue();
     assertThat(api.getBoolean("leaderElection")).isFalse();
+    assertThat(api.getBoolean("leader")).as("static mode: the instance where it is enabled reconciles").isTrue();
     assertThat(api.getJsonObject("settings").getString("quiet")).isEqualTo("5s");
     JsonObject lastPass = api.getJsonObject("lastPass");
     assertThat(lastPass.getLong("ringVersion")).isEqualTo(3);
@@ -185,8 +188,62 @@ class ReconcilerIntegrationTest {
     assertThat(metricValue(metrics, "pushring_reconcile_groups_off_owner")).isZero();
     assertThat(metricValue(metrics, "pushring_reconcile_errors_total")).isZero();
     assertThat(metricValue(metrics, "pushring_reconcile_dry_run")).isZero();
+    assertThat(metricValue(metrics, "pushring_reconcile_leader")).isEqualTo(1);
     assertThat(metricValue(metrics, "pushring_reconcile_duration_seconds_count")).isGreaterThanOrEqualTo(3);
     assertThat(metricValue(metrics, "pushring_reconcile_last_pass_timestamp_seconds")).isGreaterThan(1.7e9);
+  }
+
+  /**
+   * A member leaves the ring while it is down (its check failed), so the passes after cannot read
+   * it; it comes back with its persistence file, still outside the ring: its groups must still go to
+   * their owners. (Before reconcile.departed-retention, one unreadable pass forgot it for good.)
+   */
+  @Test
+  void aDepartedMemberUnreadableForSomePassesIsStillEmptiedWhenItComesBack() throws Exception {
+    Path file = Files.createTempFile("pushgateway-departed-", ".persist");
+    Files.delete(file); // the Pushgateway creates it on shutdown
+    Member returning = members.get(3);
+    pgs.get(3).close();
+    pgs.set(3, PushgatewayProcess.start(returning.port(), "--persistence.file=" + file));
+    List<Member> ring = List.of(members.get(0), members.get(1), returning);
+    Ring withIt = publish(ring, 2);
+    Await.sleep(100); // the routers read the new ring from the LocalMap
+    Map<GroupingKey, Long> values = new HashMap<>();
+    for (int i = 0; values.keySet().stream().filter(k -> withIt.route(k).equals(returning)).count() < 10; i++) {
+      String path = "/metrics/job/departing/instance/host-" + i;
+      push(path, 1);
+      values.put(GroupingKeyParser.parse(path), 1L);
+    }
+    assertThat(awaitFleet(expected(withIt, values))).isEqualTo(expected(withIt, values));
+
+    pgs.get(3).close(); // SIGTERM: it writes its persistence file
+    Ring without = publish(List.of(members.get(0), members.get(1)), 3);
+    Await.until("two passes that could not read the departed member", CONVERGE, () -> unreadablePasses(3) >= 2);
+    assertThat(app.reconciler().lastReport().unreadable()).singleElement().asString().startsWith(returning.id());
+
+    pgs.set(3, PushgatewayProcess.start(returning.port(), "--persistence.file=" + file));
+    assertThat(API.groups(returning).groups()).as("restored from its file").hasSizeGreaterThanOrEqualTo(10);
+    assertThat(awaitFleet(expected(without, values))).isEqualTo(expected(without, values));
+    Await.until("the departed member read empty and forgotten", CONVERGE,
+        () -> new JsonObject(getQuietly("/api/v1/reconcile")).getJsonObject("data").getJsonArray("departed").isEmpty());
+    Files.deleteIfExists(file);
+  }
+
+  private final Set<Long> seenPasses = new HashSet<>();
+
+  /** Passes on ring {@code version} seen (polled) with an unreadable member. */
+  private int unreadablePasses(long version) {
+    PassReport r = app.reconciler().lastReport();
+    if (r != null && r.ringVersion() == version && !r.unreadable().isEmpty()) seenPasses.add(r.startedAtMillis());
+    return seenPasses.size();
+  }
+
+  private String getQuietly(String path) {
+    try {
+      return get(path);
+    } catch (IOException | InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private String get(String path) throws IOException, InterruptedException {

@@ -204,6 +204,25 @@ class ReconcilerTest {
   }
 
   @Test
+  void leadershipLostMidPassStopsItBeforeTheNextWrite() throws Exception {
+    Ring three = Ring.build(Placement.GROUPING_KEY, List.of(a, b, c), 8);
+    List<GroupingKey> keys = ownedBy(three, a, "lost", 3);
+    for (GroupingKey k : keys) push(b, k, "v 1\n");
+    Await.sleep(20);
+    for (GroupingKey k : keys) push(a, k, "v 2\n"); // the owner's copies are newer: three deletes on b
+    java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+    Reconciler.WriteGate gate = () -> asked.incrementAndGet() == 1 ? null : "leadership lost: the lock is held by another session";
+    PassReport report = new Reconciler(CLIENT, new Reconciler.Settings(0, false), Clock.systemUTC(), 1000, () -> three, gate)
+        .pass(three, List.of());
+    assertThat(report.plan().deletes()).hasSize(3);
+    assertThat(report.deleted()).as("the write before the loss only").isEqualTo(1);
+    assertThat(report.aborted()).isEqualTo("leadership lost: the lock is held by another session");
+    assertThat(asked).hasValue(2);
+    Await.sleep(200);
+    assertThat(holdings().get(b)).hasSize(2);
+  }
+
+  @Test
   void aMigrationTheOwnerRefusesKeepsTheSource() throws Exception {
     Ring three = Ring.build(Placement.GROUPING_KEY, List.of(a, b, c), 8);
     List<GroupingKey> keys = ownedBy(three, a, "conflict", 2);
@@ -214,6 +233,46 @@ class ReconcilerTest {
     assertThat(report.errors()).singleElement().asString().contains("answered 400");
     Await.sleep(200);
     assertThat(holdings().get(b)).containsExactly(keys.get(1));
+  }
+
+  @Test
+  void aPassStopsAfterMaxActionsAndTheNextDoesTheRest() throws Exception {
+    Ring three = Ring.build(Placement.GROUPING_KEY, List.of(a, b, c), 9);
+    List<GroupingKey> stale = ownedBy(three, a, "stale", 4); // on a and b, the owner's copy newer: 4 deletes
+    List<GroupingKey> lost = ownedBy(three, a, "lost", 3); // only on c: 3 migrations
+    for (GroupingKey k : stale) push(b, k, "v 1\n");
+    for (GroupingKey k : lost) push(c, k, "v 1\n");
+    Await.sleep(20);
+    for (GroupingKey k : stale) push(a, k, "v 2\n");
+    Reconciler capped = new Reconciler(CLIENT, new Reconciler.Settings(0, false, 5), Clock.systemUTC(), 1000, () -> three);
+
+    PassReport first = capped.pass(three, List.of());
+    assertThat(first.capped()).isTrue();
+    assertThat(first.deleted()).isEqualTo(4);
+    assertThat(first.migrated()).as("one migration fits in the 5 actions").isEqualTo(1);
+    assertThat(first.toJson().getBoolean("capped")).isTrue();
+    Await.until("the first pass's deletes applied", Duration.ofSeconds(5), () -> holdingsNow().get(b).isEmpty());
+    assertThat(holdings().get(c)).hasSize(2);
+
+    PassReport second = capped.pass(three, List.of());
+    assertThat(second.capped()).isFalse();
+    assertThat(second.migrated()).isEqualTo(2);
+    Map<Member, Set<GroupingKey>> expected = Map.of(a, Set.copyOf(concat(stale, lost)), b, Set.of(), c, Set.of());
+    assertThat(settledHoldings(expected)).isEqualTo(expected);
+  }
+
+  @Test
+  void aMigrationCutByTheCapMidBatchStillCompletesThoseAlreadyPushed() throws Exception {
+    Ring three = Ring.build(Placement.GROUPING_KEY, List.of(a, b, c), 10);
+    List<GroupingKey> lost = ownedBy(three, a, "cut", 5);
+    for (GroupingKey k : lost) push(c, k, "v 1\n");
+    PassReport report = new Reconciler(CLIENT, new Reconciler.Settings(0, false, 2), Clock.systemUTC(), 1000, () -> three)
+        .pass(three, List.of());
+    assertThat(report.capped()).isTrue();
+    assertThat(report.migrated()).isEqualTo(2);
+    assertThat(report.errors()).isEmpty();
+    Await.until("two groups moved, none copied twice", Duration.ofSeconds(5),
+        () -> holdingsNow().get(a).size() == 2 && holdingsNow().get(c).size() == 3);
   }
 
   /**

@@ -60,7 +60,8 @@ public final class PushgatewayProcess implements AutoCloseable {
   }
 
   /**
-   * Starts a Pushgateway with {@code --persistence.file=} (empty: in memory only) and
+   * Starts a Pushgateway with {@code --persistence.file=} (empty: in memory only, unless {@code extraArgs}
+   * names a file) and
    * {@code --web.listen-address=127.0.0.1:<free port>} plus {@code extraArgs}, and waits until
    * {@code GET /-/ready} answers 200. Fails with the process output if it exits or never gets ready.
    */
@@ -101,9 +102,11 @@ public final class PushgatewayProcess implements AutoCloseable {
   }
 
   private static PushgatewayProcess launch(int port, String... extraArgs) {
-    List<String> command = new ArrayList<>(List.of(BINARY, "--web.listen-address=" + HOST + ":" + port));
-    // The flag cannot be repeated (kingpin refuses it): the default only when the caller names none.
-    if (Arrays.stream(extraArgs).noneMatch(a -> a.startsWith("--persistence.file="))) command.add("--persistence.file=");
+    // In memory unless the caller names a file (the flag may be given once only).
+    boolean persistent = Arrays.stream(extraArgs).anyMatch(a -> a.startsWith("--persistence.file="));
+    List<String> command = new ArrayList<>(List.of(BINARY));
+    if (!persistent) command.add("--persistence.file=");
+    command.add("--web.listen-address=" + HOST + ":" + port);
     command.addAll(List.of(extraArgs));
     Path log;
     Process process;
