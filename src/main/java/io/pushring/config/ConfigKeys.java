@@ -139,6 +139,11 @@ public final class ConfigKeys {
   public static final ConfigKey<Duration> CONSUL_WAIT = key("consul.wait",
       duration(Duration.ofSeconds(1), Duration.ofMinutes(10)), Duration.ofSeconds(30),
       "longest wait of one blocking health query, 1s..10m (Consul's maximum)");
+  public static final ConfigKey<String> CONSUL_ADMITTED_KEY = key("consul.admitted-key",
+      string(s -> s.isEmpty() || KV_KEY.matcher(s).matches(),
+          "a Consul KV key of letters, digits, '-', '_', '.' and '/' (not starting or ending with '/'), or empty"), "",
+      "Consul KV key where the reconciler publishes the Pushgateways Prometheus may scrape (every instance watches it);"
+          + " empty = pushring/<consul.service>/admitted");
 
   // ---- pushgateways (what the registrar registers) ----
   public static final ConfigKey<Boolean> PUSHGATEWAYS_REGISTER = key("pushgateways.register", bool(), true,

@@ -61,7 +61,7 @@ public final class ConfigLoader {
         new PlacementConf(v.get(PLACEMENT_KEY)),
         new Discovery(v.get(DISCOVERY_MODE), v.get(DISCOVERY_STATIC_MEMBERS), v.get(DISCOVERY_ON_EMPTY)),
         new Consul(v.get(CONSUL_ADDRESS), v.get(CONSUL_SCHEME), v.get(CONSUL_TOKEN), v.get(CONSUL_DATACENTER),
-            v.get(CONSUL_SERVICE), v.get(CONSUL_WAIT)),
+            v.get(CONSUL_SERVICE), v.get(CONSUL_WAIT), v.get(CONSUL_ADMITTED_KEY)),
         new Pushgateways(v.get(PUSHGATEWAYS_REGISTER), v.get(PUSHGATEWAYS_SCHEME), v.get(PUSHGATEWAYS_PORT),
             v.get(PUSHGATEWAYS_SERVERS), v.get(PUSHGATEWAYS_RECONCILE_INTERVAL),
             new Check(v.get(CHECK_PATH), v.get(CHECK_INTERVAL), v.get(CHECK_TIMEOUT), v.get(CHECK_DEREGISTER_AFTER))),

@@ -73,7 +73,13 @@ public record PushringConfig(
     public boolean keepLastWhenEmpty() { return onEmpty == OnEmpty.KEEP_LAST; }
   }
 
-  public record Consul(String address, String scheme, String token, String datacenter, String service, Duration blockingWait) {}
+  /** {@code admittedKey}: as configured, "" = the default; {@link #admittedKvKey()} is the key used. */
+  public record Consul(String address, String scheme, String token, String datacenter, String service, Duration blockingWait,
+      String admittedKey) {
+    public String admittedKvKey() {
+      return admittedKey.isEmpty() ? "pushring/" + service + "/admitted" : admittedKey;
+    }
+  }
 
   public record Check(String path, Duration interval, Duration timeout, Duration deregisterAfter) {}
 

@@ -46,6 +46,9 @@ public final class RouterVerticle extends VerticleBase {
   private long expiryTimer = -1;
   private final ConnectionDrain drain = new ConnectionDrain();
 
+  /** reconcile.enabled: /sd/pushgateways lists the admitted members, else every ring member. */
+  private final boolean admissionEnabled;
+
   public RouterVerticle(PushringConfig config, PushringMetrics metrics, TapSwitch tap) {
     this.metrics = metrics;
     this.tap = tap;
@@ -53,6 +56,7 @@ public final class RouterVerticle extends VerticleBase {
     this.policy = RedirectPolicy.from(config);
     this.proxySettings = ProxySettings.from(config);
     this.accessLogEvery = config.accessLog().every();
+    this.admissionEnabled = config.reconcile().enabled();
     this.http = config.http();
     this.handoverConfig = config.router().handover();
   }
@@ -67,7 +71,7 @@ public final class RouterVerticle extends VerticleBase {
     deleter = new GroupDeleter(vertx, proxySettings.ssl(), handoverConfig.timeout().toMillis());
     Handover handover = new Handover(deleter, new HandoverMeters(metrics.registry()), handoverConfig.maxKeys());
     PushHandler push = new PushHandler(this::table, options, observer, policy, proxy, handover);
-    Router api = ApiRoutes.create(vertx, this::table, push, metrics, tap);
+    Router api = ApiRoutes.create(vertx, this::table, push, metrics, tap, admissionEnabled);
     server = vertx.createHttpServer(serverOptions(http))
         .requestHandler(req -> {
           drain.request(req);

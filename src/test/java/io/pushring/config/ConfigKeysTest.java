@@ -53,6 +53,7 @@ class ConfigKeysTest {
     m.put("consul.datacenter", new Probe("dc9", c -> c.consul().datacenter()));
     m.put("consul.service", new Probe("pgw", c -> c.consul().service()));
     m.put("consul.wait", new Probe("45s", c -> c.consul().blockingWait()));
+    m.put("consul.admitted-key", new Probe("fleet-a/admitted", c -> c.consul().admittedKey()));
     m.put("pushgateways.register", new Probe("false", c -> c.pushgateways().register()));
     m.put("pushgateways.scheme", new Probe("https", c -> c.pushgateways().scheme()));
     m.put("pushgateways.port", new Probe("9099", c -> c.pushgateways().port()));
@@ -99,7 +100,7 @@ class ConfigKeysTest {
 
   @Test
   void environmentNamesFollowTheRule() {
-    assertThat(ConfigKeys.all()).hasSize(48);
+    assertThat(ConfigKeys.all()).hasSize(49);
     assertThat(ConfigKeys.ROUTER_REDIRECT_STATUS.envName()).isEqualTo("PUSHRING_ROUTER_REDIRECT_STATUS");
     assertThat(ConfigKeys.CHECK_DEREGISTER_AFTER.envName()).isEqualTo("PUSHRING_PUSHGATEWAYS_CHECK_DEREGISTER_AFTER");
     for (ConfigKey<?> k : ConfigKeys.all()) {
