@@ -8,6 +8,8 @@ import io.pushring.config.Durations;
 import io.pushring.config.PushringConfig;
 import io.pushring.ring.Member;
 import io.pushring.ring.Ring;
+import io.pushring.tap.ReconcileEvent;
+import io.pushring.tap.TapSwitch;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
@@ -57,7 +59,11 @@ public final class ReconcilerVerticle extends VerticleBase {
 
   private final ReconcileMeters meters;
 
-  public ReconcilerVerticle(PushringConfig config, MeterRegistry registry) {
+  private final TapSwitch tap;
+
+  /** @param tap where each pass's actions and summary go while someone taps */
+  public ReconcilerVerticle(PushringConfig config, MeterRegistry registry, TapSwitch tap) {
+    this.tap = tap;
     this.settings = config.reconcile();
     this.scheme = config.pushgateways().scheme();
     this.meters = new ReconcileMeters(registry, settings.dryRun());
@@ -69,7 +75,17 @@ public final class ReconcilerVerticle extends VerticleBase {
     worker = vertx.createSharedWorkerExecutor("pushring-reconcile", 1, 1, TimeUnit.HOURS);
     reconciler = new Reconciler(new PushgatewayClient(scheme, PUSHGATEWAY_TIMEOUT),
         new Reconciler.Settings(settings.quiet().toMillis() / 1000.0, settings.dryRun(), settings.maxActions()), Clock.systemUTC(),
-        settings.rate(), () -> RingPublisher.current(vertx));
+        settings.rate(), () -> RingPublisher.current(vertx), new ReconcileEvents() {
+          @Override
+          public boolean wanted() {
+            return tap.active();
+          }
+
+          @Override
+          public void publish(ReconcileEvent event) {
+            tap.publish(event);
+          }
+        });
     lastRing = RingPublisher.current(vertx);
     // The announcement is a RingChange (previous and new ring); this verticle tracks departures itself.
     consumer = vertx.eventBus().<RingChange>localConsumer(RingPublisher.ADDRESS, message -> onRing(message.body().current()));
