@@ -52,6 +52,8 @@ public final class ConfigKeys {
   public static final Duration TAP_HEARTBEAT = Duration.ofSeconds(15);
 
   private static final Pattern SERVICE_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
+  /** Used in a URL path unescaped, so only characters that need no escaping; no empty segment. */
+  private static final Pattern KV_KEY = Pattern.compile("[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*");
 
   // Must precede the keys: key() appends to it during class initialisation.
   private static final List<ConfigKey<?>> TABLE = new ArrayList<>();
@@ -164,7 +166,9 @@ public final class ConfigKeys {
 
   // ---- reconcile ----
   public static final ConfigKey<Boolean> RECONCILE_ENABLED = key("reconcile.enabled", bool(), false,
-      "true | false: run the reconciler (moves groups to their owner after ring changes); until leader election exists, enable it on ONE pushring instance only");
+      "true | false: run the reconciler (moves groups to their owner after ring changes); consul mode: take part in"
+          + " the election of the one instance that reconciles (enable it on every instance); static mode: reconcile"
+          + " from this instance (enable it on one)");
   public static final ConfigKey<Duration> RECONCILE_INTERVAL = key("reconcile.interval",
       duration(Duration.ofSeconds(1), Duration.ofHours(24)), Duration.ofSeconds(30),
       "time between two reconcile passes, 1s..24h");
@@ -183,6 +187,17 @@ public final class ConfigKeys {
   public static final ConfigKey<Duration> RECONCILE_DEPARTED_RETENTION = key("reconcile.departed-retention",
       duration(Duration.ZERO, Duration.ofDays(7)), Duration.ofMinutes(10),
       "how long a member that left the ring is still tried while it cannot be read (a flapping check, a restart), 0s..7d");
+  public static final ConfigKey<Duration> RECONCILE_LOCK_TTL = key("reconcile.lock.ttl",
+      duration(Duration.ofSeconds(1), Duration.ofHours(24)), Duration.ofSeconds(10),
+      "consul mode: TTL of the leader's Consul session, renewed every half of it; the leader stops when no renew"
+          + " succeeded for this long, 1s..24h (Consul refuses less than its session_ttl_min, 10s by default)");
+  public static final ConfigKey<Duration> RECONCILE_LOCK_LOCK_DELAY = key("reconcile.lock.lock-delay",
+      duration(Duration.ZERO, Duration.ofSeconds(60)), Duration.ofSeconds(5),
+      "consul mode: after the leader's session is invalidated, nobody may take the lock for this long (time for a"
+          + " leader cut off from Consul to notice and stop), 0s..60s (Consul's maximum)");
+  public static final ConfigKey<String> RECONCILE_LOCK_KEY = key("reconcile.lock.key",
+      string(s -> s.isEmpty() || KV_KEY.matcher(s).matches(), "a Consul KV key of letters, digits, '-', '_', '.' and inner '/'"), "",
+      "consul mode: the KV key that is the reconcile lock (its value names the leader); \"\" = pushring/<consul.service>/reconcile-leader");
 
   // ---- access-log ----
   public static final ConfigKey<Integer> ACCESS_LOG_EVERY = key("access-log.every", integer(0, 1_000_000), 0,

@@ -67,7 +67,8 @@ public final class ConfigLoader {
         new AccessLog(v.get(ACCESS_LOG_EVERY)),
         new PushringConfig.Reconcile(v.get(RECONCILE_ENABLED), v.get(RECONCILE_INTERVAL), v.get(RECONCILE_SETTLE),
             v.get(RECONCILE_QUIET), v.get(RECONCILE_RATE), v.get(RECONCILE_DRY_RUN),
-            v.get(RECONCILE_DEPARTED_RETENTION), v.get(RECONCILE_MAX_ACTIONS)));
+            v.get(RECONCILE_DEPARTED_RETENTION), v.get(RECONCILE_MAX_ACTIONS),
+            new PushringConfig.Lock(v.get(RECONCILE_LOCK_TTL), v.get(RECONCILE_LOCK_LOCK_DELAY), v.get(RECONCILE_LOCK_KEY))));
   }
 
   private static Object resolve(ConfigKey<?> key, Map<ConfigKey<?>, Object> fromFile, Map<ConfigKey<?>, String> fromEnv) {

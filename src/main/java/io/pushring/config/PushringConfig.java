@@ -79,7 +79,16 @@ public record PushringConfig(
 
   /** {@code rate}: writes per second per Pushgateway. */
   public record Reconcile(boolean enabled, Duration interval, Duration settle, Duration quiet, int rate, boolean dryRun,
-      Duration departedRetention, int maxActions) {}
+      Duration departedRetention, int maxActions, Lock lock) {}
+
+  /** The leader election's Consul session and key; {@code key} "" = {@link #reconcileLockKey()}'s default. */
+  public record Lock(Duration ttl, Duration lockDelay, String key) {}
+
+  /** The KV key of the reconcile lock: {@code reconcile.lock.key}, or {@code pushring/<consul.service>/reconcile-leader}. */
+  public String reconcileLockKey() {
+    String key = reconcile.lock().key();
+    return key.isEmpty() ? "pushring/" + consul.service() + "/reconcile-leader" : key;
+  }
 
   /** {@code every}: log one push-API request in this many (logger {@code pushring.access}); 0 = no access log. */
   public record AccessLog(int every) {}

@@ -6,7 +6,7 @@ import io.pushring.config.PushringConfig;
 import io.vertx.ext.consul.ConsulClientOptions;
 import java.time.Duration;
 
-/** The Consul connection as both the discovery loop and the registrar use it. */
+/** The Consul connection as the discovery loop, the registrar and the reconciler's leader election use it. */
 public record ConsulSettings(String scheme, String host, int port, String token, String datacenter,
                              String service, Duration blockingWait) {
 

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * {@code pushring_reconcile_*}: passes by result, what they did, how long they took, and what the
@@ -24,7 +25,8 @@ final class ReconcileMeters {
   private final AtomicLong offOwner = new AtomicLong();
   private final AtomicLong lastPassMillis = new AtomicLong();
 
-  ReconcileMeters(MeterRegistry registry, boolean dryRun) {
+  /** @param leader whether this instance runs the passes now (read at scrape time, from any thread) */
+  ReconcileMeters(MeterRegistry registry, boolean dryRun, BooleanSupplier leader) {
     passesOk = passes(registry, "ok");
     passesAborted = passes(registry, "aborted");
     passesFailed = passes(registry, "failed");
@@ -42,11 +44,14 @@ final class ReconcileMeters {
         .description("Unix time the last pass ended, seconds").baseUnit("seconds").register(registry);
     Gauge.builder("pushring.reconcile.dry.run", () -> dryRun ? 1 : 0)
         .description("1 when the reconciler only plans (reconcile.dry-run)").register(registry);
+    Gauge.builder("pushring.reconcile.leader", () -> leader.getAsBoolean() ? 1 : 0)
+        .description("1 while this instance runs the reconcile passes (Consul mode: holds the lock; static mode: always)")
+        .register(registry);
   }
 
   private static Counter passes(MeterRegistry registry, String result) {
     return Counter.builder("pushring.reconcile.passes").tag("result", result)
-        .description("Reconcile passes by result (aborted: the ring changed during the pass)").register(registry);
+        .description("Reconcile passes by result (aborted: the ring changed, or leadership was lost, during the pass)").register(registry);
   }
 
   void record(PassReport r) {

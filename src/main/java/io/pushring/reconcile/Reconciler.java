@@ -32,7 +32,8 @@ import java.util.function.Supplier;
  *   <li>the source is read again and its copy deleted only if still unchanged.
  * </ol>
  * Before every write the ring is compared with the current one: if it changed, the pass stops (the
- * plan was made for another owner) and the next one starts from fresh reads. What is left is a
+ * plan was made for another owner) and the next one starts from fresh reads. The {@link WriteGate}
+ * is asked too: an instance that lost the leadership stops at once. What is left is a
  * client that wakes after the quiet period in the instant between step 2 and the PUT (of the order
  * of one request): its push would be replaced by the older copy until its next push. Deletes have
  * no such window that loses data: the owner keeps a copy at least as new.
@@ -58,44 +59,67 @@ public final class Reconciler {
     }
   }
 
+  /**
+   * Asked before every write, after the ring check: null to go ahead, else why this instance may not
+   * write any more (leadership lost), which stops the pass at once.
+   */
+  @FunctionalInterface
+  public interface WriteGate {
+    WriteGate OPEN = () -> null;
+
+    String refusal();
+  }
+
   private final PushgatewayClient client;
   private final Settings settings;
   private final Clock clock;
   private final MemberPacer pacer;
   private final Supplier<Ring> currentRing;
+  private final WriteGate gate;
   private final ReconcileEvents events;
 
   public Reconciler(PushgatewayClient client, Settings settings, Clock clock, double writesPerSecondPerMember,
       Supplier<Ring> currentRing) {
-    this(client, settings, clock, writesPerSecondPerMember, currentRing, ReconcileEvents.NONE);
+    this(client, settings, clock, writesPerSecondPerMember, currentRing, WriteGate.OPEN);
+  }
+
+  public Reconciler(PushgatewayClient client, Settings settings, Clock clock, double writesPerSecondPerMember,
+      Supplier<Ring> currentRing, WriteGate gate) {
+    this(client, settings, clock, writesPerSecondPerMember, currentRing, gate, ReconcileEvents.NONE);
   }
 
   /** @param events where each action, and each pass's summary, is reported as it happens (the tap) */
   public Reconciler(PushgatewayClient client, Settings settings, Clock clock, double writesPerSecondPerMember,
-      Supplier<Ring> currentRing, ReconcileEvents events) {
-    this(client, settings, clock, MemberPacer.realTime(writesPerSecondPerMember), currentRing, events);
+      Supplier<Ring> currentRing, WriteGate gate, ReconcileEvents events) {
+    this(client, settings, clock, MemberPacer.realTime(writesPerSecondPerMember), currentRing, gate, events);
   }
 
   Reconciler(PushgatewayClient client, Settings settings, Clock clock, MemberPacer pacer, Supplier<Ring> currentRing) {
-    this(client, settings, clock, pacer, currentRing, ReconcileEvents.NONE);
+    this(client, settings, clock, pacer, currentRing, WriteGate.OPEN);
   }
 
   Reconciler(PushgatewayClient client, Settings settings, Clock clock, MemberPacer pacer, Supplier<Ring> currentRing,
-      ReconcileEvents events) {
+      WriteGate gate) {
+    this(client, settings, clock, pacer, currentRing, gate, ReconcileEvents.NONE);
+  }
+
+  Reconciler(PushgatewayClient client, Settings settings, Clock clock, MemberPacer pacer, Supplier<Ring> currentRing,
+      WriteGate gate, ReconcileEvents events) {
     this.client = client;
     this.settings = settings;
     this.clock = clock;
     this.pacer = pacer;
     this.currentRing = currentRing;
+    this.gate = gate;
     this.events = events;
   }
 
-  /** The ring changed during the pass: stop writing. */
-  private static final class RingChanged extends Exception {
+  /** The ring changed, or this instance may no longer write: stop the pass, with why. */
+  private static final class PassStopped extends Exception {
     private static final long serialVersionUID = 1L;
 
-    RingChanged() {
-      super("the ring changed during the pass", null, false, false);
+    PassStopped(String reason) {
+      super(reason, null, false, false);
     }
   }
 
@@ -144,7 +168,7 @@ public final class Reconciler {
         ownerDeletes(ring, plan, tally);
         deletes(ring, plan, tally);
         migrations(ring, plan, tally);
-      } catch (RingChanged e) {
+      } catch (PassStopped e) {
         aborted = e.getMessage();
       }
     }
@@ -208,7 +232,7 @@ public final class Reconciler {
         to == null ? null : to.address(), pushTime, toPushTime, reason, null));
   }
 
-  private void deletes(Ring ring, Plan plan, Tally tally) throws InterruptedException, RingChanged {
+  private void deletes(Ring ring, Plan plan, Tally tally) throws InterruptedException, PassStopped {
     for (Action.Delete d : plan.deletes()) {
       if (!startAction(tally)) return;
       write(ring, d.member());
@@ -229,7 +253,7 @@ public final class Reconciler {
    * a client that pushed meanwhile made it the newest copy. Left: a push landing between that read and
    * the DELETE (one request), the same window a migration has.
    */
-  private void ownerDeletes(Ring ring, Plan plan, Tally tally) throws InterruptedException, RingChanged {
+  private void ownerDeletes(Ring ring, Plan plan, Tally tally) throws InterruptedException, PassStopped {
     for (Action.DeleteOnOwner d : plan.ownerDeletes()) {
       if (!startAction(tally)) return;
       write(ring, d.owner());
@@ -251,7 +275,7 @@ public final class Reconciler {
     }
   }
 
-  private void migrations(Ring ring, Plan plan, Tally tally) throws InterruptedException, RingChanged {
+  private void migrations(Ring ring, Plan plan, Tally tally) throws InterruptedException, PassStopped {
     Map<Member, List<Action.Migrate>> bySource = new LinkedHashMap<>();
     for (Action.Migrate m : plan.migrations()) bySource.computeIfAbsent(m.from(), x -> new ArrayList<>()).add(m);
     for (Map.Entry<Member, List<Action.Migrate>> e : bySource.entrySet()) {
@@ -263,7 +287,7 @@ public final class Reconciler {
   }
 
   private void migrateBatch(Ring ring, Member source, List<Action.Migrate> batch, Tally tally)
-      throws InterruptedException, RingChanged {
+      throws InterruptedException, PassStopped {
     Set<GroupingKey> keys = new LinkedHashSet<>();
     for (Action.Migrate m : batch) keys.add(m.key());
     Map<GroupingKey, GroupFamilies> families;
@@ -376,12 +400,17 @@ public final class Reconciler {
     return true;
   }
 
-  /** Before any write: the member's pacing, then the plan's ring must still be current. */
-  private void write(Ring ring, Member member) throws InterruptedException, RingChanged {
-    pacer.acquire(member); // first: the ring is checked as late as possible
+  /**
+   * Before any write: the member's pacing, then the plan's ring must still be current and the gate
+   * (leadership) open.
+   */
+  private void write(Ring ring, Member member) throws InterruptedException, PassStopped {
+    pacer.acquire(member); // first: the ring and the gate are checked as late as possible
     Ring now = currentRing.get();
     if (now == null || (now != ring && !(now.version() == ring.version() && now.sameMembers(ring)))) {
-      throw new RingChanged();
+      throw new PassStopped("the ring changed during the pass");
     }
+    String refusal = gate.refusal();
+    if (refusal != null) throw new PassStopped(refusal);
   }
 }

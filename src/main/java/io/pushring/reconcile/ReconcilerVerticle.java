@@ -6,6 +6,11 @@ import io.pushring.bus.RingChange;
 import io.pushring.bus.RingPublisher;
 import io.pushring.config.Durations;
 import io.pushring.config.PushringConfig;
+import io.pushring.config.PushringConfig.DiscoveryMode;
+import io.pushring.consul.ConsulLeaderElection;
+import io.pushring.consul.ConsulSettings;
+import io.pushring.consul.LeaderLock;
+import io.pushring.consul.Leadership;
 import io.pushring.ring.Member;
 import io.pushring.ring.Ring;
 import io.pushring.tap.ReconcileEvent;
@@ -36,15 +41,23 @@ import org.slf4j.LoggerFactory;
  * {@code reconcile.departed-retention} ({@link DepartedMembers}); a member back in the ring is no
  * longer departed.
  *
- * <p>Deployed only when {@code reconcile.enabled} is true. There is no leader election yet: with
- * several pushring instances, enable it on one.
+ * <p>Deployed only when {@code reconcile.enabled} is true. In Consul mode every instance deploys it
+ * and takes part in the leader election ({@link ConsulLeaderElection}): only the leader runs passes,
+ * a pass starts when leadership is gained, and every write of a pass first checks that this instance
+ * still leads (the pass stops otherwise). Followers keep tracking ring changes and departed members,
+ * so a new leader starts from the same knowledge. In static mode there is no election: the instance
+ * where it is enabled reconciles.
  */
 public final class ReconcilerVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ReconcilerVerticle.class);
   private static final Duration PUSHGATEWAY_TIMEOUT = Duration.ofSeconds(10);
 
+  private final PushringConfig config;
   private final PushringConfig.Reconcile settings;
   private final String scheme;
+  private final int httpPort;
+  /** Consul mode: the election, set once started; null in static mode (always leader). */
+  private volatile ConsulLeaderElection election;
   private WorkerExecutor worker;
   private Reconciler reconciler;
   private MessageConsumer<RingChange> consumer;
@@ -61,12 +74,17 @@ public final class ReconcilerVerticle extends VerticleBase {
 
   private final TapSwitch tap;
 
-  /** @param tap where each pass's actions and summary go while someone taps */
-  public ReconcilerVerticle(PushringConfig config, MeterRegistry registry, TapSwitch tap) {
+  /**
+   * @param httpPort this instance's HTTP port, part of the identity it writes into the lock key
+   * @param tap where each pass's actions and summary go while someone taps
+   */
+  public ReconcilerVerticle(PushringConfig config, MeterRegistry registry, int httpPort, TapSwitch tap) {
+    this.config = config;
     this.tap = tap;
     this.settings = config.reconcile();
     this.scheme = config.pushgateways().scheme();
-    this.meters = new ReconcileMeters(registry, settings.dryRun());
+    this.httpPort = httpPort;
+    this.meters = new ReconcileMeters(registry, settings.dryRun(), this::leader);
     this.departed = new DepartedMembers(settings.departedRetention());
   }
 
@@ -75,7 +93,7 @@ public final class ReconcilerVerticle extends VerticleBase {
     worker = vertx.createSharedWorkerExecutor("pushring-reconcile", 1, 1, TimeUnit.HOURS);
     reconciler = new Reconciler(new PushgatewayClient(scheme, PUSHGATEWAY_TIMEOUT),
         new Reconciler.Settings(settings.quiet().toMillis() / 1000.0, settings.dryRun(), settings.maxActions()), Clock.systemUTC(),
-        settings.rate(), () -> RingPublisher.current(vertx), new ReconcileEvents() {
+        settings.rate(), () -> RingPublisher.current(vertx), this::leadershipRefusal, new ReconcileEvents() {
           @Override
           public boolean wanted() {
             return tap.active();
@@ -92,16 +110,43 @@ public final class ReconcilerVerticle extends VerticleBase {
     periodic = vertx.setPeriodic(settings.interval().toMillis(), id -> requestPass());
     if (lastRing != null) scheduleAfterSettle();
     ReconcileStatus.publish(vertx, status(null));
-    LOG.info("reconciler on: interval {}, settle {}, quiet {}, {} writes/s per Pushgateway{}", settings.interval(),
-        settings.settle(), settings.quiet(), settings.rate(), settings.dryRun() ? ", DRY RUN" : "");
-    return consumer.completion();
+    LOG.info("reconciler on: interval {}, settle {}, quiet {}, {} writes/s per Pushgateway{}{}", settings.interval(),
+        settings.settle(), settings.quiet(), settings.rate(), settings.dryRun() ? ", DRY RUN" : "",
+        electing() ? ", passes only while this instance leads (Consul lock)" : "");
+    if (!electing()) return consumer.completion();
+    return consumer.completion().compose(v -> ConsulLeaderElection.start(vertx, ConsulSettings.from(config),
+        config.reconcileLockKey(), settings.lock().ttl(), settings.lock().lockDelay(), httpPort, this::onLeadership,
+        () -> ReconcileStatus.publish(vertx, status(lastReport))))
+        .onSuccess(e -> {
+          election = e;
+          ReconcileStatus.publish(vertx, status(lastReport));
+        });
   }
 
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(periodic);
     if (settleTimer >= 0) vertx.cancelTimer(settleTimer);
-    return consumer.unregister().eventually(() -> worker.close());
+    // Leadership ends first (a pass still running stops at its next write), then the lock is released.
+    Future<Void> released = election == null ? Future.succeededFuture() : election.stop();
+    return released.eventually(() -> consumer.unregister()).eventually(() -> worker.close());
+  }
+
+  /** Consul mode: this instance takes part in the election; static mode: it reconciles by configuration. */
+  private boolean electing() {
+    return config.discovery().mode() == DiscoveryMode.CONSUL;
+  }
+
+  /** The reconciler's write gate (worker thread): null while leading, else why not. */
+  private String leadershipRefusal() {
+    if (leader()) return null;
+    ConsulLeaderElection e = election;
+    return "leadership lost: " + (e == null ? "not elected" : e.leadership().reason());
+  }
+
+  private void onLeadership(LeaderLock.Change change) {
+    ReconcileStatus.publish(vertx, status(lastReport));
+    if (change.gained()) requestPass();
   }
 
   /** The report of the last finished pass, or null before the first. */
@@ -112,6 +157,13 @@ public final class ReconcilerVerticle extends VerticleBase {
   /** Passes finished since the start. */
   public long passes() {
     return passes;
+  }
+
+  /** Whether this instance runs the passes now (Consul mode: it holds the lock; static mode: always). */
+  public boolean leader() {
+    if (!electing()) return true;
+    ConsulLeaderElection e = election;
+    return e != null && e.leadership().leader(System.nanoTime());
   }
 
   private void onRing(Ring ring) {
@@ -129,6 +181,7 @@ public final class ReconcilerVerticle extends VerticleBase {
   }
 
   private void requestPass() {
+    if (!leader()) return;
     if (running) {
       again = true;
       return;
@@ -161,7 +214,12 @@ public final class ReconcilerVerticle extends VerticleBase {
 
   /** {@code GET /api/v1/reconcile}: settings and the last pass (its plan, at most 100 actions of each kind listed). */
   private JsonObject status(PassReport last) {
-    return new JsonObject().put("enabled", true).put("leaderElection", false)
+    ConsulLeaderElection e = election;
+    Leadership l = e == null ? null : e.leadership();
+    return new JsonObject().put("enabled", true).put("leaderElection", electing()).put("leader", leader())
+        .put("lockKey", electing() ? config.reconcileLockKey() : null)
+        .put("lockHolder", l == null ? "" : l.holder())
+        .put("leadership", l == null ? (electing() ? "starting" : "static mode: this instance reconciles") : l.reason())
         .put("settings", new JsonObject().put("interval", Durations.format(settings.interval()))
             .put("settle", Durations.format(settings.settle())).put("quiet", Durations.format(settings.quiet()))
             .put("rate", settings.rate()).put("dryRun", settings.dryRun())

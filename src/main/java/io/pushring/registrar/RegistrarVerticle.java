@@ -2,6 +2,7 @@ package io.pushring.registrar;
 
 import io.pushring.config.PushringConfig;
 import io.pushring.consul.Backoff;
+import io.pushring.consul.ConsulApi;
 import io.pushring.consul.ConsulSettings;
 import io.pushring.consul.Registration;
 import io.pushring.metrics.PushringMetrics;
@@ -11,8 +12,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpResponseExpectation;
 import java.util.HashSet;
@@ -31,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * instances registering one fleet is harmless. Only missing services are re-registered, never
  * present ones, so a registration never resets a check that is passing.
  *
- * <p>Talks to the agent API with a WebClient rather than the Vert.x Consul client because the
- * client's {@code CheckOptions} cannot carry the check {@code Timeout}.
+ * <p>Talks to the agent API through {@link ConsulApi} rather than the Vert.x Consul client because
+ * the client's {@code CheckOptions} cannot carry the check {@code Timeout}.
  */
 public final class RegistrarVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(RegistrarVerticle.class);
@@ -47,7 +46,7 @@ public final class RegistrarVerticle extends VerticleBase {
   private final List<Registration> registrations;
   private final long reconcileMillis;
   private final PushringMetrics metrics;
-  private WebClient client;
+  private ConsulApi client;
   private boolean stopped;
   /** IDs with a registration in flight or waiting for a retry: one retry chain per ID, not one per period. */
   private final Set<String> pending = new HashSet<>();
@@ -63,12 +62,7 @@ public final class RegistrarVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    client = WebClient.create(vertx, new WebClientOptions()
-        .setDefaultHost(consul.host())
-        .setDefaultPort(consul.port())
-        .setSsl("https".equals(consul.scheme()))
-        .setConnectTimeout(5_000)
-        .setIdleTimeout(30));
+    client = ConsulApi.create(vertx, consul);
     for (Registration r : registrations) ensureRegistered(r);
     if (!registrations.isEmpty()) vertx.setPeriodic(reconcileMillis, reconcileMillis, t -> reconcile());
     // Start-up does not wait for Consul: discovery keeps routing on what Consul reports meanwhile.
@@ -130,9 +124,7 @@ public final class RegistrarVerticle extends VerticleBase {
   }
 
   private HttpRequest<Buffer> request(HttpMethod method, String uri) {
-    HttpRequest<Buffer> req = client.request(method, uri).timeout(REQUEST_TIMEOUT_MILLIS);
-    if (!consul.token().isEmpty()) req.putHeader("X-Consul-Token", consul.token());
-    return req;
+    return client.request(method, uri, REQUEST_TIMEOUT_MILLIS);
   }
 
   private static Set<String> ids(JsonArray entries) {

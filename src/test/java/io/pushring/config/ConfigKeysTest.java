@@ -70,6 +70,9 @@ class ConfigKeysTest {
     m.put("reconcile.dry-run", new Probe("true", c -> c.reconcile().dryRun()));
     m.put("reconcile.max-actions", new Probe("7", c -> c.reconcile().maxActions()));
     m.put("reconcile.departed-retention", new Probe("1h", c -> c.reconcile().departedRetention()));
+    m.put("reconcile.lock.ttl", new Probe("15s", c -> c.reconcile().lock().ttl()));
+    m.put("reconcile.lock.lock-delay", new Probe("0s", c -> c.reconcile().lock().lockDelay()));
+    m.put("reconcile.lock.key", new Probe("ops/pushring/leader", c -> c.reconcile().lock().key()));
     return m;
   }
 
@@ -93,7 +96,7 @@ class ConfigKeysTest {
 
   @Test
   void environmentNamesFollowTheRule() {
-    assertThat(ConfigKeys.all()).hasSize(42);
+    assertThat(ConfigKeys.all()).hasSize(45);
     assertThat(ConfigKeys.ROUTER_REDIRECT_STATUS.envName()).isEqualTo("PUSHRING_ROUTER_REDIRECT_STATUS");
     assertThat(ConfigKeys.CHECK_DEREGISTER_AFTER.envName()).isEqualTo("PUSHRING_PUSHGATEWAYS_CHECK_DEREGISTER_AFTER");
     for (ConfigKey<?> k : ConfigKeys.all()) {

@@ -27,8 +27,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * the test's own and are stopped after it, before the fleet and Consul.
  */
 final class ConsulFleet implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, AfterAllCallback {
-  /** One deployed pushring: its Vert.x, HTTP port and current ring. */
-  record Pushring(Vertx vertx, int port, PushringConfig config) {
+  /** One deployed pushring: its Vert.x, HTTP port, current ring and the deployment itself. */
+  record Pushring(Vertx vertx, int port, PushringConfig config, PushringApp app) {
     Ring ring() {
       return RingPublisher.current(vertx);
     }
@@ -89,7 +89,8 @@ final class ConsulFleet implements BeforeAllCallback, BeforeEachCallback, AfterE
     PushringConfig config = ConsulModeConfig.of(consul, service, servers, overrides);
     Vertx vertx = Vertx.vertx();
     try {
-      Pushring p = new Pushring(vertx, PushringApp.deploy(vertx, config).await().port(), config);
+      PushringApp app = PushringApp.deploy(vertx, config).await();
+      Pushring p = new Pushring(vertx, app.port(), config, app);
       deployed.add(p);
       return p;
     } catch (RuntimeException e) {

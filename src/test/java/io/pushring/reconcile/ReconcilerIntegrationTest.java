@@ -174,6 +174,7 @@ class ReconcilerIntegrationTest {
     JsonObject api = new JsonObject(get("/api/v1/reconcile")).getJsonObject("data");
     assertThat(api.getBoolean("enabled")).isTrue();
     assertThat(api.getBoolean("leaderElection")).isFalse();
+    assertThat(api.getBoolean("leader")).as("static mode: the instance where it is enabled reconciles").isTrue();
     assertThat(api.getJsonObject("settings").getString("quiet")).isEqualTo("5s");
     JsonObject lastPass = api.getJsonObject("lastPass");
     assertThat(lastPass.getLong("ringVersion")).isEqualTo(3);
@@ -187,6 +188,7 @@ class ReconcilerIntegrationTest {
     assertThat(metricValue(metrics, "pushring_reconcile_groups_off_owner")).isZero();
     assertThat(metricValue(metrics, "pushring_reconcile_errors_total")).isZero();
     assertThat(metricValue(metrics, "pushring_reconcile_dry_run")).isZero();
+    assertThat(metricValue(metrics, "pushring_reconcile_leader")).isEqualTo(1);
     assertThat(metricValue(metrics, "pushring_reconcile_duration_seconds_count")).isGreaterThanOrEqualTo(3);
     assertThat(metricValue(metrics, "pushring_reconcile_last_pass_timestamp_seconds")).isGreaterThan(1.7e9);
   }

@@ -204,6 +204,25 @@ class ReconcilerTest {
   }
 
   @Test
+  void leadershipLostMidPassStopsItBeforeTheNextWrite() throws Exception {
+    Ring three = Ring.build(Placement.GROUPING_KEY, List.of(a, b, c), 8);
+    List<GroupingKey> keys = ownedBy(three, a, "lost", 3);
+    for (GroupingKey k : keys) push(b, k, "v 1\n");
+    Await.sleep(20);
+    for (GroupingKey k : keys) push(a, k, "v 2\n"); // the owner's copies are newer: three deletes on b
+    java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+    Reconciler.WriteGate gate = () -> asked.incrementAndGet() == 1 ? null : "leadership lost: the lock is held by another session";
+    PassReport report = new Reconciler(CLIENT, new Reconciler.Settings(0, false), Clock.systemUTC(), 1000, () -> three, gate)
+        .pass(three, List.of());
+    assertThat(report.plan().deletes()).hasSize(3);
+    assertThat(report.deleted()).as("the write before the loss only").isEqualTo(1);
+    assertThat(report.aborted()).isEqualTo("leadership lost: the lock is held by another session");
+    assertThat(asked).hasValue(2);
+    Await.sleep(200);
+    assertThat(holdings().get(b)).hasSize(2);
+  }
+
+  @Test
   void aMigrationTheOwnerRefusesKeepsTheSource() throws Exception {
     Ring three = Ring.build(Placement.GROUPING_KEY, List.of(a, b, c), 8);
     List<GroupingKey> keys = ownedBy(three, a, "conflict", 2);
