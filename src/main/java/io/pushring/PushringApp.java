@@ -4,6 +4,7 @@ import io.pushring.bus.DiscoveryStatus;
 import io.pushring.bus.RingPublisher;
 import io.pushring.config.PushringConfig;
 import io.pushring.config.PushringConfig.DiscoveryMode;
+import io.pushring.discovery.AdmissionWatchVerticle;
 import io.pushring.discovery.ConsulDiscoveryVerticle;
 import io.pushring.discovery.StaticDiscoveryVerticle;
 import io.pushring.metrics.PushringMetrics;
@@ -80,7 +81,9 @@ public final class PushringApp {
           first.compareAndSet(null, router);
           return router;
         }, new DeploymentOptions().setInstances(instances)))
-        .compose(routersId -> {
+        .compose(routersId -> watchesAdmission(config)
+            ? vertx.deployVerticle(new AdmissionWatchVerticle(config)) : Future.succeededFuture(""))
+        .compose(watchId -> {
           // Off by default (reconcile.enabled): see README "Reconciler (in progress)".
           if (!config.reconcile().enabled()) return Future.succeededFuture((ReconcilerVerticle) null);
           ReconcilerVerticle reconciler = new ReconcilerVerticle(config, metrics.registry(), first.get().actualPort(), tap);
@@ -99,6 +102,15 @@ public final class PushringApp {
     return config.discovery().mode() == DiscoveryMode.STATIC
         ? new StaticDiscoveryVerticle(config)
         : new ConsulDiscoveryVerticle(config, metrics);
+  }
+
+  /**
+   * Consul mode with the reconciler on: every instance watches the admitted set the reconciling one
+   * publishes in Consul KV, so /sd/pushgateways answers alike everywhere (static mode: the reconciling
+   * instance's own LocalMap).
+   */
+  private static boolean watchesAdmission(PushringConfig config) {
+    return config.discovery().mode() == DiscoveryMode.CONSUL && config.reconcile().enabled();
   }
 
   /** The registrar runs in Consul mode when asked to and given servers to register. */

@@ -289,6 +289,8 @@ public final class ConsulLeaderElection {
     if (change.gained()) {
       LOG.info("reconcile leadership gained: {}; this instance ({}) runs the reconcile passes",
           change.reason(), lock.settings().identity());
+    } else if (lock.stopped()) {
+      LOG.info("reconcile leadership handed over: {}; releasing the lock", change.reason());
     } else {
       LOG.warn("reconcile leadership lost: {}; no reconcile write from this instance from now on", change.reason());
     }

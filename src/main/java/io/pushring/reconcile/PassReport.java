@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import io.pushring.ring.Member;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What one pass found and did. {@code plan} is what it decided on (in dry-run mode: all it did);
@@ -13,15 +14,26 @@ import java.util.Map;
  * deletes and migrations, the rest is left to the next pass. {@code groupsPerMember}: groups each
  * member that was read held at the start of the pass. {@code migrationsSkipped}: migrations and
  * stale-owner deletes dropped because the copy changed since the plan (a client pushed; the next
- * pass decides).
+ * pass decides). {@code clean}: ring members holding no copy older than another member's copy after
+ * the pass (in a dry run: had the plan been carried out); empty when the pass stopped early or could
+ * not read a ring member.
  */
 public record PassReport(long ringVersion, long startedAtMillis, long durationMillis, boolean dryRun,
     int membersRead, Map<Member, Integer> groupsPerMember, List<String> unreadable, Plan plan, int deleted, int migrated, int migrationsSkipped,
-    List<String> errors, String aborted, boolean capped) {
+    List<String> errors, String aborted, boolean capped, Set<Member> clean) {
   public PassReport {
     groupsPerMember = Map.copyOf(groupsPerMember);
     unreadable = List.copyOf(unreadable);
     errors = List.copyOf(errors);
+    clean = Set.copyOf(clean);
+  }
+
+  /** A report that judges no member clean (see {@code clean}). */
+  public PassReport(long ringVersion, long startedAtMillis, long durationMillis, boolean dryRun, int membersRead,
+      Map<Member, Integer> groupsPerMember, List<String> unreadable, Plan plan, int deleted, int migrated,
+      int migrationsSkipped, List<String> errors, String aborted, boolean capped) {
+    this(ringVersion, startedAtMillis, durationMillis, dryRun, membersRead, groupsPerMember, unreadable, plan, deleted,
+        migrated, migrationsSkipped, errors, aborted, capped, Set.of());
   }
 
   /** Errors kept in a report; more are counted, not listed. */
@@ -49,6 +61,7 @@ public record PassReport(long ringVersion, long startedAtMillis, long durationMi
         .put("plannedDeletes", plan.deletes().size()).put("plannedOwnerDeletes", plan.ownerDeletes().size()).put("plannedMigrations", plan.migrations().size())
         .put("deletes", deletes).put("ownerDeletes", ownerDeletes).put("migrations", migrations)
         .put("deleted", deleted).put("migrated", migrated).put("migrationsSkipped", migrationsSkipped)
-        .put("errors", new JsonArray(errors)).put("aborted", aborted).put("capped", capped);
+        .put("errors", new JsonArray(errors)).put("aborted", aborted).put("capped", capped)
+        .put("clean", new JsonArray(clean.stream().map(Member::id).sorted().toList()));
   }
 }

@@ -133,6 +133,9 @@ public final class Reconciler {
     boolean capped;
     final List<String> errors = new ArrayList<>();
     int moreErrors;
+    /** What was carried out, for {@link StaleCopies}: copies deleted, migrations verified. */
+    final Set<StaleCopies.Copy> removed = new java.util.HashSet<>();
+    final List<Action.Migrate> migratedActions = new ArrayList<>();
 
     void error(String e) {
       if (errors.size() < PassReport.MAX_ERRORS) errors.add(e);
@@ -178,7 +181,7 @@ public final class Reconciler {
     snapshots.forEach((m, g) -> groupsPerMember.put(m, g.groups().size() + g.unnamed().size()));
     PassReport report = new PassReport(ring.version(), started, clock.millis() - started, settings.dryRun(),
         snapshots.size(), groupsPerMember, unreadable, plan, tally.deleted, tally.migrated, tally.skipped, errors,
-        aborted, tally.capped);
+        aborted, tally.capped, clean(ring, snapshots, plan, tally, aborted));
     if (events.wanted()) events.publish(summary(report));
     return report;
   }
@@ -232,6 +235,20 @@ public final class Reconciler {
         to == null ? null : to.address(), pushTime, toPushTime, reason, null));
   }
 
+  /**
+   * Ring members that hold no copy older than another member's copy once the pass's actions are
+   * applied (a dry run: once the plan would be), for {@link Admission}. None when the pass stopped
+   * early or could not read every ring member (a newer copy may sit on the one it could not read).
+   */
+  private Set<Member> clean(Ring ring, Map<Member, MemberGroups> read, Plan plan, Tally tally, String aborted) {
+    if (!aborted.isEmpty() || !read.keySet().containsAll(ring.members())) return Set.of();
+    Set<Member> stale = settings.dryRun() ? StaleCopies.holdersIfCarriedOut(read, plan)
+        : StaleCopies.holders(read, tally.removed, tally.migratedActions);
+    Set<Member> clean = new LinkedHashSet<>(ring.members());
+    clean.removeAll(stale);
+    return clean;
+  }
+
   private void deletes(Ring ring, Plan plan, Tally tally) throws InterruptedException, PassStopped {
     for (Action.Delete d : plan.deletes()) {
       if (!startAction(tally)) return;
@@ -239,6 +256,7 @@ public final class Reconciler {
       try {
         client.delete(d.member(), d.key());
         tally.deleted++;
+        tally.removed.add(new StaleCopies.Copy(d.member(), d.key()));
         emit(ring, "delete", "done", d.key(), d.member(), d.owner(), d.pushTime(), d.ownerPushTime(), null);
       } catch (IOException e) {
         tally.error("delete " + d.key().printable() + " on " + d.member().id() + ": " + e.getMessage());
@@ -267,6 +285,7 @@ public final class Reconciler {
         }
         client.delete(d.owner(), d.key());
         tally.deleted++;
+        tally.removed.add(new StaleCopies.Copy(d.owner(), d.key()));
         emit(ring, "delete-owner", "done", d.key(), d.owner(), d.newerOn(), d.pushTime(), d.newerPushTime(), null);
       } catch (IOException e) {
         tally.error("delete stale " + d.key().printable() + " on its owner " + d.owner().id() + ": " + e.getMessage());
@@ -368,6 +387,8 @@ public final class Reconciler {
         }
       }
       tally.migrated++;
+      tally.migratedActions.add(m);
+      tally.removed.add(new StaleCopies.Copy(source, m.key()));
       migrateEvent(ring, m, "done", null);
     }
   }

@@ -1,12 +1,14 @@
 package io.pushring.reconcile;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.pushring.bus.AdmittedSet;
 import io.pushring.bus.ReconcileStatus;
 import io.pushring.bus.RingChange;
 import io.pushring.bus.RingPublisher;
 import io.pushring.config.Durations;
 import io.pushring.config.PushringConfig;
 import io.pushring.config.PushringConfig.DiscoveryMode;
+import io.pushring.consul.AdmissionStore;
 import io.pushring.consul.ConsulLeaderElection;
 import io.pushring.consul.ConsulSettings;
 import io.pushring.consul.LeaderLock;
@@ -41,6 +43,13 @@ import org.slf4j.LoggerFactory;
  * {@code reconcile.departed-retention} ({@link DepartedMembers}); a member back in the ring is no
  * longer departed.
  *
+ * <p>It also decides which members Prometheus may scrape ({@link Admission}): a ring change drops the
+ * members that left at once, each finished pass admits the members it found clean, and the leader
+ * publishes the result ({@link #publishAdmission}): to Consul KV {@code consul.admitted-key} in
+ * Consul mode (every instance watches it), to this instance's LocalMap in static mode. A new leader
+ * starts from what the previous one published. A dry run publishes every ring member (it changes
+ * nothing, so it hides nothing) and reports what it would have admitted.
+ *
  * <p>Deployed only when {@code reconcile.enabled} is true. In Consul mode every instance deploys it
  * and takes part in the leader election ({@link ConsulLeaderElection}): only the leader runs passes,
  * a pass starts when leadership is gained, and every write of a pass first checks that this instance
@@ -68,6 +77,10 @@ public final class ReconcilerVerticle extends VerticleBase {
   private Ring lastRing;
   private final DepartedMembers departed;
   private volatile PassReport lastReport;
+  private Admission admission = Admission.none();
+  private boolean published;
+  private AdmissionStore admissionStore;
+  private Future<Void> publishing = Future.succeededFuture();
   private volatile long passes;
 
   private final ReconcileMeters meters;
@@ -105,6 +118,10 @@ public final class ReconcilerVerticle extends VerticleBase {
           }
         });
     lastRing = RingPublisher.current(vertx);
+    if (config.discovery().mode() == DiscoveryMode.CONSUL) {
+      admissionStore = new AdmissionStore(vertx, ConsulSettings.from(config), config.consul().admittedKvKey());
+    }
+    if (lastRing != null) admission = admission.onRing(lastRing);
     // The announcement is a RingChange (previous and new ring); this verticle tracks departures itself.
     consumer = vertx.eventBus().<RingChange>localConsumer(RingPublisher.ADDRESS, message -> onRing(message.body().current()));
     periodic = vertx.setPeriodic(settings.interval().toMillis(), id -> requestPass());
@@ -129,7 +146,11 @@ public final class ReconcilerVerticle extends VerticleBase {
     if (settleTimer >= 0) vertx.cancelTimer(settleTimer);
     // Leadership ends first (a pass still running stops at its next write), then the lock is released.
     Future<Void> released = election == null ? Future.succeededFuture() : election.stop();
-    return released.eventually(() -> consumer.unregister()).eventually(() -> worker.close());
+    return released.eventually(() -> consumer.unregister()).eventually(() -> worker.close())
+        .eventually(() -> {
+          if (admissionStore != null) admissionStore.close();
+          return Future.succeededFuture();
+        });
   }
 
   /** Consul mode: this instance takes part in the election; static mode: it reconciles by configuration. */
@@ -146,7 +167,10 @@ public final class ReconcilerVerticle extends VerticleBase {
 
   private void onLeadership(LeaderLock.Change change) {
     ReconcileStatus.publish(vertx, status(lastReport));
-    if (change.gained()) requestPass();
+    if (change.gained()) {
+      published = false; // a new term starts from what the readers list now (another leader may have admitted since)
+      requestPass();
+    }
   }
 
   /** The report of the last finished pass, or null before the first. */
@@ -169,6 +193,10 @@ public final class ReconcilerVerticle extends VerticleBase {
   private void onRing(Ring ring) {
     departed.ringChanged(lastRing, ring);
     lastRing = ring;
+    int before = admission.admitted().size();
+    admission = admission.onRing(ring);
+    // a member that left is no longer scraped: say so at once (a join changes nothing until a pass)
+    if (published && admission.admitted().size() != before) publishAdmission(admittedSet());
     scheduleAfterSettle();
   }
 
@@ -190,6 +218,7 @@ public final class ReconcilerVerticle extends VerticleBase {
     if (ring == null || ring.isEmpty()) return;
     running = true;
     List<Member> gone = departed.toRead();
+    long epoch = admission.epoch();
     worker.executeBlocking(() -> reconciler.pass(ring, gone), false).onComplete(ar -> {
       running = false;
       passes++;
@@ -197,6 +226,7 @@ public final class ReconcilerVerticle extends VerticleBase {
         PassReport report = ar.result();
         lastReport = report;
         meters.record(report);
+        admit(report, epoch);
         ReconcileStatus.publish(vertx, status(report));
         departed.passed(gone, report.groupsPerMember(), System.currentTimeMillis());
         if (report.capped()) again = true; // the rest of the work: plan it again from fresh reads, now
@@ -210,6 +240,43 @@ public final class ReconcilerVerticle extends VerticleBase {
         requestPass();
       }
     });
+  }
+
+  /** A finished pass: the members it found clean are admitted (see {@link Admission}), then published. */
+  private void admit(PassReport report, long epoch) {
+    if (!published) {
+      // Continuity across a restart or a handover: what this instance's readers still list stays admitted.
+      AdmittedSet previous = AdmittedSet.current(vertx);
+      if (previous != null && !previous.dryRun()) admission = admission.seededFrom(previous.inRing(lastRing));
+    }
+    if (report.aborted().isEmpty()) admission = admission.afterPass(epoch, report.clean(), System.currentTimeMillis());
+    published = true;
+    publishAdmission(admittedSet());
+  }
+
+  private AdmittedSet admittedSet() {
+    long now = System.currentTimeMillis();
+    Ring ring = lastRing;
+    List<String> would = settings.dryRun() ? admission.admitted().stream().map(a -> a.member().id()).sorted().toList() : List.of();
+    return new AdmittedSet(settings.dryRun() ? admission.everyMember(now) : admission.admitted(),
+        ring == null ? 0 : ring.version(), ring == null ? "" : ring.fingerprint(), now, settings.dryRun(), would);
+  }
+
+  /**
+   * THE publication of the admitted set, one call, gated by leadership (only the leader publishes). Consul mode: a KV write, which every instance's watcher brings into its LocalMap;
+   * static mode: this instance's LocalMap (point Prometheus at this instance). Writes are chained,
+   * so Consul never keeps an older set over a newer one; a failed write is logged and the next pass
+   * writes again.
+   */
+  private void publishAdmission(AdmittedSet set) {
+    if (!leader()) return;
+    if (admissionStore == null) {
+      AdmittedSet.publish(vertx, set);
+      return;
+    }
+    publishing = publishing.transform(previous -> admissionStore.put(set)
+        .onFailure(e -> LOG.warn("publishing the admitted Pushgateways to Consul KV {} failed: {}", admissionStore.key(),
+            e.toString())));
   }
 
   /** {@code GET /api/v1/reconcile}: settings and the last pass (its plan, at most 100 actions of each kind listed). */
@@ -227,6 +294,11 @@ public final class ReconcilerVerticle extends VerticleBase {
             .put("maxActions", settings.maxActions()))
         .put("passes", passes).put("running", running)
         .put("departed", departedJson())
+        .put("admission", new JsonObject()
+            .put("admitted", new JsonArray(admission.admitted().stream().map(a -> a.member().id()).sorted().toList()))
+            .put("waiting", new JsonArray(admission.waiting().stream().map(Member::id).toList()))
+            .put("dryRun", settings.dryRun())
+            .put("publishedTo", admissionStore != null ? "consul:" + admissionStore.key() : "local"))
         .put("lastPass", last == null ? null : last.toJson());
   }
 

@@ -1,5 +1,6 @@
 package io.pushring.router;
 
+import io.pushring.bus.AdmittedSet;
 import io.pushring.bus.DiscoveryStatus;
 import io.pushring.bus.ReconcileStatus;
 import io.pushring.key.GroupingKey;
@@ -32,8 +33,11 @@ final class ApiRoutes {
 
   private ApiRoutes() {}
 
+  /** The path of Prometheus's HTTP service discovery of the Pushgateways ({@link ScrapeTargets}). */
+  static final String SD_PATH = "/sd/pushgateways";
+
   static Router create(Vertx vertx, Supplier<RoutingTable> table, PushHandler push, PushringMetrics metrics,
-      TapSwitch tap) {
+      TapSwitch tap, boolean admissionEnabled) {
     Router router = Router.router(vertx);
     router.get("/-/healthy").handler(ctx -> PushHandler.text(ctx.response(), 200, "OK"));
     router.get("/-/ready").handler(ctx -> {
@@ -56,6 +60,8 @@ final class ApiRoutes {
       JsonObject status = ReconcileStatus.current(vertx);
       success(ctx, status != null ? status : new JsonObject().put("enabled", false));
     });
+    router.get(SD_PATH).handler(ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end(ScrapeTargets.of(admissionEnabled, table.get().ring(), AdmittedSet.current(vertx)).encode()));
     router.get("/api/v1/stats").handler(ctx -> success(ctx, new JsonObject()
         .put("requests", RequestStats.byMemberAndDecision(metrics.registry()))
         .put("tap", new JsonObject().put("enabled", tap.enabled()).put("subscribers", tap.subscribers())
@@ -288,6 +294,7 @@ final class ApiRoutes {
         "GET /api/v1/tap               live routing decisions (Server-Sent Events): curl -N ...; ?job=&member=&decision=&sample=",
         "GET /api/v1/stats             request counts per member and decision (JSON)",
         "GET /api/v1/reconcile         the reconciler's settings, last pass and plan (JSON)",
+        "GET /sd/pushgateways          the Pushgateways Prometheus may scrape (http_sd_configs JSON)",
         "GET /metrics                  pushring's own metrics, Prometheus text format",
         "GET / (from a browser)        status page: ring, shares, rates, live tap",
         "GET /-/healthy, /-/ready      liveness; readiness = the ring has a member");

@@ -41,11 +41,12 @@ class ConfigLoaderTest {
     PushringConfig c = ConfigLoader.load(Map.of(), NO_ENV);
     assertThat(c.http()).isEqualTo(new PushringConfig.Http("0.0.0.0", 9292, Duration.ofSeconds(60)));
     assertThat(c.router()).isEqualTo(new PushringConfig.Router(RouterMode.AUTO, 307, 0, Duration.ofSeconds(5),
-        List.of("Go-http-client/", "Java/"), 16 << 20, Duration.ofSeconds(30), 256 << 10, Duration.ofSeconds(60)));
+        List.of("Go-http-client/", "Java/"), 16 << 20, Duration.ofSeconds(30), 256 << 10, Duration.ofSeconds(60),
+        new PushringConfig.Handover(Duration.ofMinutes(10), Duration.ofSeconds(1), 1 << 18)));
     assertThat(c.placement().key()).isEqualTo(PlacementKey.GROUPING_KEY);
     assertThat(c.discovery()).isEqualTo(new PushringConfig.Discovery(DiscoveryMode.CONSUL, List.of(), PushringConfig.OnEmpty.KEEP_LAST));
     assertThat(c.consul()).isEqualTo(
-        new PushringConfig.Consul("127.0.0.1:8500", "http", "", "", "pushgateway", Duration.ofSeconds(30)));
+        new PushringConfig.Consul("127.0.0.1:8500", "http", "", "", "pushgateway", Duration.ofSeconds(30), ""));
     assertThat(c.pushgateways()).isEqualTo(new PushringConfig.Pushgateways(true, "http", 9091, List.of(), Duration.ofSeconds(30),
         new PushringConfig.Check("/-/healthy", Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofMinutes(1))));
     assertThat(c.tap().enabled()).isTrue();
@@ -71,12 +72,13 @@ class ConfigLoaderTest {
         """);
     assertThat(c.http()).isEqualTo(new PushringConfig.Http("::", 9393, Duration.ofSeconds(60)));
     assertThat(c.router()).isEqualTo(new PushringConfig.Router(RouterMode.PROXY, 308, 4, Duration.ofSeconds(10),
-        List.of("Go-http-client/1.1"), 1024, Duration.ofMillis(250), 512, Duration.ofMinutes(2)));
+        List.of("Go-http-client/1.1"), 1024, Duration.ofMillis(250), 512, Duration.ofMinutes(2),
+        new PushringConfig.Handover(Duration.ofMinutes(10), Duration.ofSeconds(1), 1 << 18)));
     assertThat(c.placement().key()).isEqualTo(PlacementKey.DYNAMIC_SHARDING);
     assertThat(c.discovery()).isEqualTo(new PushringConfig.Discovery(DiscoveryMode.STATIC,
         List.of("10.0.0.1:9091", "[::1]:9092", "pgw-3.example:9091"), PushringConfig.OnEmpty.KEEP_LAST));
     assertThat(c.consul()).isEqualTo(
-        new PushringConfig.Consul("consul.service:8501", "https", "0123", "dc2", "pgw.v1", Duration.ofSeconds(90)));
+        new PushringConfig.Consul("consul.service:8501", "https", "0123", "dc2", "pgw.v1", Duration.ofSeconds(90), ""));
     assertThat(c.pushgateways()).isEqualTo(new PushringConfig.Pushgateways(false, "https", 9092,
         List.of("pgw1", "pgw2:9093", "[fe80::1]", "10.0.0.7"), Duration.ofSeconds(30),
         new PushringConfig.Check("/healthz", Duration.ofSeconds(10), Duration.ofMillis(500), Duration.ofMinutes(90))));
@@ -276,6 +278,7 @@ class ConfigLoaderTest {
       "PUSHRING_ROUTER_MODE    | proxi | router.mode (PUSHRING_ROUTER_MODE): expected one of auto, redirect, proxy, got \"proxi\"",
       "PUSHRING_CONSUL_WAIT    | 30    | consul.wait (PUSHRING_CONSUL_WAIT): expected a duration like 500ms, 5s, 1m or 1m30s, got \"30\"",
       "PUSHRING_CONSUL_WAIT    | -1s   | consul.wait (PUSHRING_CONSUL_WAIT): must not be negative, got \"-1s\"",
+      "PUSHRING_CONSUL_ADMITTED_KEY | /a/b | consul.admitted-key (PUSHRING_CONSUL_ADMITTED_KEY): expected a Consul KV key of letters, digits, '-', '_', '.' and '/' (not starting or ending with '/'), or empty, got \"/a/b\"",
       "PUSHRING_TAP_ENABLED    | yes   | tap.enabled (PUSHRING_TAP_ENABLED): expected true or false, got \"yes\"",
       "PUSHRING_DISCOVERY_STATIC_MEMBERS | a:1,b | discovery.static-members (PUSHRING_DISCOVERY_STATIC_MEMBERS): expected host:port with a port between 1 and 65535, got \"b\"",
       "PUSHRING_PUSHGATEWAYS_CHECK_TIMEOUT | 10s | pushgateways.check.timeout (PUSHRING_PUSHGATEWAYS_CHECK_TIMEOUT): must be shorter than pushgateways.check.interval (5s), got 10s",

@@ -25,13 +25,13 @@ import java.time.Duration;
  * {@code conf/prometheus.yml} (honor_labels, relabeling) against the real Pushgateways; what it
  * cannot show is Prometheus's own Consul client at work.
  */
-final class ConsulHttpSdBridge implements AutoCloseable {
+public final class ConsulHttpSdBridge implements AutoCloseable {
   private final HttpServer server;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String consulBase;
   private final String service;
 
-  ConsulHttpSdBridge(String consulHostPort, String service) {
+  public ConsulHttpSdBridge(String consulHostPort, String service) {
     this.consulBase = "http://" + consulHostPort;
     this.service = service;
     try {
@@ -57,7 +57,7 @@ final class ConsulHttpSdBridge implements AutoCloseable {
     server.start();
   }
 
-  String url() {
+  public String url() {
     return "http://127.0.0.1:" + server.getAddress().getPort() + "/sd";
   }
 

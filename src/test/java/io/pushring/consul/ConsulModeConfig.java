@@ -15,7 +15,7 @@ import java.util.stream.Collectors;
  * (defaults plus {@code PUSHRING_*} overrides through {@link ConfigLoader}), so every value a test
  * uses also passes the configuration's validation.
  */
-final class ConsulModeConfig {
+public final class ConsulModeConfig {
   private ConsulModeConfig() {}
 
   /**
@@ -32,7 +32,7 @@ final class ConsulModeConfig {
    * with the issue's check (interval 1s, timeout 500ms) and reconciles every second. Later pairs of
    * {@code overrides} (env name, value) win.
    */
-  static PushringConfig of(ConsulFixture consul, String service, List<String> servers, String... overrides) {
+  public static PushringConfig of(ConsulFixture consul, String service, List<String> servers, String... overrides) {
     Map<String, String> env = new HashMap<>();
     env.put("PUSHRING_HTTP_HOST", "127.0.0.1");
     env.put("PUSHRING_HTTP_PORT", "0");

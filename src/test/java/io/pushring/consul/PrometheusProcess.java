@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
  * {@value #ENV}) on a free loopback port, with its own TSDB directory and log under {@code dir}.
  * Stopped by PID (SIGTERM, then SIGKILL).
  */
-final class PrometheusProcess implements AutoCloseable {
-  static final String ENV = "PUSHRING_TEST_PROMETHEUS";
+public final class PrometheusProcess implements AutoCloseable {
+  public static final String ENV = "PUSHRING_TEST_PROMETHEUS";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
   private final Process process;
@@ -36,7 +36,7 @@ final class PrometheusProcess implements AutoCloseable {
     this.log = log;
   }
 
-  static Path binary() {
+  public static Path binary() {
     String env = System.getenv(ENV);
     return Path.of(env != null && !env.isBlank() ? env.trim() : "/usr/bin/prometheus");
   }
@@ -45,7 +45,7 @@ final class PrometheusProcess implements AutoCloseable {
    * Starts Prometheus on {@code config} and waits until {@code /-/ready}. If it exits first, throws
    * {@link Exited} carrying its output (e.g. a configuration it does not accept).
    */
-  static PrometheusProcess start(Path config, Path dir) {
+  public static PrometheusProcess start(Path config, Path dir) {
     int port = FreePorts.find();
     Path log = dir.resolve("prometheus.log");
     Process process;
@@ -69,27 +69,27 @@ final class PrometheusProcess implements AutoCloseable {
   }
 
   /** Prometheus exited during start-up; the message is its output. */
-  static final class Exited extends RuntimeException {
+  public static final class Exited extends RuntimeException {
     Exited(String output) {
       super(output);
     }
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
-  String baseUrl() {
+  public String baseUrl() {
     return "http://127.0.0.1:" + port;
   }
 
   /** {@code GET /api/v1/targets}'s {@code data}. */
-  JsonObject targets() {
+  public JsonObject targets() {
     return api("/api/v1/targets");
   }
 
   /** An instant query's {@code data}. */
-  JsonObject query(String promql) {
+  public JsonObject query(String promql) {
     return api("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
   }
 
@@ -111,7 +111,7 @@ final class PrometheusProcess implements AutoCloseable {
     }
   }
 
-  String output() {
+  public String output() {
     try {
       return Files.exists(log) ? Files.readString(log) : "";
     } catch (IOException e) {

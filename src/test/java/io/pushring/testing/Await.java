@@ -33,7 +33,7 @@ public final class Await {
     return until(() -> what, timeout, every, condition);
   }
 
-  private static long until(Supplier<String> what, Duration timeout, Duration every, BooleanSupplier condition) {
+  public static long until(Supplier<String> what, Duration timeout, Duration every, BooleanSupplier condition) {
     long start = System.nanoTime();
     try {
       Awaitility.await().atMost(timeout).pollDelay(Duration.ZERO).pollInterval(every)

@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real Prometheus Pushgateway ({@code /usr/bin/prometheus-pushgateway}, 1.5.1 on Debian) on a free
- * loopback port, without persistence. Start it with {@link #start}, use it, {@link #close} it
+ * loopback port, without persistence unless its arguments name a {@code --persistence.file=}. Start it with {@link #start}, use it, {@link #close} it
  * (try-with-resources). Every process still alive when the JVM exits is SIGKILLed by a shutdown hook,
  * so a failed or interrupted test run never leaks one.
  *
@@ -50,12 +50,14 @@ public final class PushgatewayProcess implements AutoCloseable {
 
   private final Process process;
   private final int port;
+  private final List<String> extraArgs;
   private final Path log;
   private volatile boolean closed;
 
-  private PushgatewayProcess(Process process, int port, Path log) {
+  private PushgatewayProcess(Process process, int port, List<String> extraArgs, Path log) {
     this.process = process;
     this.port = port;
+    this.extraArgs = extraArgs;
     this.log = log;
   }
 
@@ -86,12 +88,16 @@ public final class PushgatewayProcess implements AutoCloseable {
     return launch(port, extraArgs);
   }
 
-  /** A new, empty Pushgateway on this one's port, once this one was killed or closed. */
+  /**
+   * A new Pushgateway on this one's port with the same arguments, once this one was killed or closed:
+   * empty, or, with a {@code --persistence.file=}, holding what that file kept (a crashed or restarted
+   * Pushgateway coming back with its data).
+   */
   public PushgatewayProcess restart() {
     if (process.isAlive()) throw new IllegalStateException(this + " is still running");
     LIVE.remove(process);
     deleteLog();
-    return start(port);
+    return start(port, extraArgs.toArray(String[]::new));
   }
 
   /** The port was in use: {@link #start(String...)} tries another. */
@@ -117,7 +123,7 @@ public final class PushgatewayProcess implements AutoCloseable {
       throw new UncheckedIOException("cannot start " + command, e);
     }
     LIVE.add(process);
-    PushgatewayProcess pg = new PushgatewayProcess(process, port, log);
+    PushgatewayProcess pg = new PushgatewayProcess(process, port, List.of(extraArgs), log);
     try {
       pg.awaitReady(command);
       return pg;

@@ -419,6 +419,48 @@ abstract class ConsulContract {
     destroy(b);
   }
 
+  /** The reconciler's clean shutdown: release, then destroy; the next leader must not wait for the lock-delay. */
+  @Test
+  void releasingBeforeDestroyingHandsTheLockOverWithoutTheLockDelay() {
+    String key = "pushring/" + unique("leader");
+    String a = createSession(new JsonObject().put("Name", "a").put("LockDelay", "10s"));
+    String b = createSession(new JsonObject().put("Name", "b"));
+    assertThat(put(key + "?acquire=" + a, "a")).isEqualTo("true");
+    assertThat(put(key + "?release=" + a, "")).isEqualTo("true");
+    assertThat(destroy(a)).isEqualTo("true");
+    assertThat(put(key + "?acquire=" + b, "b")).as("no lock-delay: the destroyed session held nothing").isEqualTo("true");
+    destroy(b);
+  }
+
+  /**
+   * The reconciler's crash handover as a follower sees it: its blocking read of the held key returns
+   * when Consul ends the holder's unrenewed session, the key free; the lock-delay then refuses the
+   * acquire until it has passed.
+   */
+  @Test
+  void aBlockedReadSeesTheLockFreedWhenItsHoldersSessionExpiresThenTheLockDelayHoldsIt() {
+    String key = "pushring/" + unique("leader");
+    String crashed = createSession(new JsonObject().put("Name", "crashed").put("TTL", "1s").put("LockDelay", "1s"));
+    long created = System.nanoTime();
+    String next = createSession(new JsonObject().put("Name", "next"));
+    assertThat(put(key + "?acquire=" + crashed, "crashed")).isEqualTo("true");
+    long index = http.get("/v1/kv/" + key).index();
+    ConsulHttp.Reply woke = http.get("/v1/kv/" + key + "?index=" + index + "&wait=10s");
+    long expired = Await.millisSince(created);
+    JsonObject entry = new JsonArray(woke.body()).getJsonObject(0);
+    assertThat(woke.index()).isGreaterThan(index);
+    assertThat(entry.containsKey("Session")).as("released by the expiry: " + entry).isFalse();
+    assertThat(put(key + "?acquire=" + next, "next")).as("within the lock-delay").isEqualTo("false");
+    Await.until("the next session acquires after the lock-delay", Duration.ofSeconds(5),
+        () -> put(key + "?acquire=" + next, "next").equals("true"));
+    long acquired = Await.millisSince(created);
+    System.out.printf("[contract %s] TTL 1s, lock-delay 1s, not renewed: the blocked read woke %d ms after the"
+        + " session's creation, the next session acquired at %d ms%n", kind(), expired, acquired);
+    assertThat(expired).as("not before the TTL").isGreaterThanOrEqualTo(1_000L).isLessThanOrEqualTo(2_000L + 2_000L);
+    assertThat(acquired - expired).as("the lock-delay after the expiry").isGreaterThanOrEqualTo(900L);
+    destroy(next);
+  }
+
   @Test
   void anUnrenewedSessionExpiresWithinTwiceItsTtlAndARenewedOneLives() {
     String key = "pushring/" + unique("leader");
