@@ -24,6 +24,9 @@ import org.slf4j.LoggerFactory;
  * ({@code router.handover-timeout}) never fails the push: it is counted and the reconciler's pass
  * deletes the copy later.
  *
+ * <p>A client's DELETE is sent to every other member of the ring first (copies may be anywhere
+ * after several changes), each bounded by the same timeout; the client gets the owner's answer.
+ *
  * <p>A POST is not preceded by a DELETE: it merges into the families the group already has, and
  * the previous copy may hold families the POST does not carry; deleting it would lose them. Its
  * old copy is left to the reconciler (counted as skipped).
@@ -37,6 +40,7 @@ final class Handover {
   private final HandoverMeters meters;
   private final HandledKeys handled;
   private final FailureLog failures = new FailureLog(LOG, "DELETE of a moved key's previous copy");
+  private final FailureLog fanoutFailures = new FailureLog(LOG, "a client's DELETE sent to another member");
   private long handledForVersion = -1;
 
   Handover(GroupDeleter deleter, HandoverMeters meters, int maxKeys) {
@@ -54,6 +58,7 @@ final class Handover {
    * @param owner    the key's owner in {@code table}'s ring
    */
   Future<String> before(HttpMethod method, GroupingKey key, long position, Member owner, RoutingTable table) {
+    if (method == HttpMethod.DELETE) return everyCopy(key, owner, table);
     FormerOwners former = table.formerOwners();
     if (former.isEmpty()) return null;
     Member first = null;
@@ -96,6 +101,33 @@ final class Handover {
       StringBuilder note = new StringBuilder();
       for (Future<Result> f : all) note.append(note.length() == 0 ? "" : ", ").append(counted(f.result()));
       return note.toString();
+    });
+  }
+
+  /**
+   * A client's DELETE reaches every copy: after several changes a group may have copies on any
+   * member, so the DELETE goes to every member of the ring but the owner (which gets the client's
+   * own request, and gives the client its answer). Failures are counted and logged, never answered.
+   */
+  private Future<String> everyCopy(GroupingKey key, Member owner, RoutingTable table) {
+    List<Member> members = table.ring().members();
+    if (members.size() < 2) return null;
+    String path = key.base64Path();
+    List<Future<Result>> all = new ArrayList<>(members.size() - 1);
+    for (Member m : members) if (m != owner) all.add(deleter.delete(m, path));
+    return Future.join(all).map(done -> {
+      int ok = 0;
+      for (Future<Result> f : all) {
+        Result r = f.result();
+        meters.fanoutDelete(r.outcome().ordinal());
+        if (r.outcome() == GroupDeleter.Outcome.OK) {
+          ok++;
+          fanoutFailures.succeeded(r.member().address());
+        } else {
+          fanoutFailures.failed(r.member().address(), r.detail());
+        }
+      }
+      return "DELETE sent to the " + all.size() + " other members: " + ok + " ok";
     });
   }
 

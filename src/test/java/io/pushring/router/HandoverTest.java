@@ -273,4 +273,41 @@ class HandoverTest {
       assertThat(pgs.get(1).groups()).anySatisfy(g -> assertThat(g.get("instance")).isEqualTo("host-" + finalMoved));
     }
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"proxy", "redirect"})
+  void aClientDeleteRemovesTheGroupFromEveryMember(String mode) {
+    deploy(mode);
+    publish(a, b, c, d);
+    // copies everywhere, as several changes can leave them; and a group that must stay
+    for (PushgatewayProcess pg : pgs) {
+      assertThat(pg.put(path(7), "handover_value 1\n").is2xx()).isTrue();
+      assertThat(pg.put(path(8), "handover_value 1\n").is2xx()).isTrue();
+    }
+    assertThat(send("DELETE", path(7), "")).isEqualTo(202);
+    Await.until(() -> "host-7 gone everywhere: " + holdings(), Duration.ofSeconds(10),
+        () -> holdings().values().stream().noneMatch(held -> held.contains("host-7")));
+    assertThat(holdings().values()).allSatisfy(held -> assertThat(held).containsExactly("host-8"));
+    assertThat(count("pushring.delete.fanout", "result", "ok")).isEqualTo(3);
+    assertThat(deletes("ok")).isZero();
+  }
+
+  @Test
+  void aMemberThatCannotBeReachedDoesNotFailTheClientsDelete() {
+    Member dead = Member.ofAddress("127.0.0.1", io.pushring.testing.FreePorts.find());
+    vertx = Vertx.vertx();
+    app = PushringApp.deploy(vertx, TestConfig.staticMembers(a.address() + "," + b.address() + "," + dead.address(),
+        "PUSHRING_ROUTER_MODE", "proxy")).await();
+    Ring ring = Ring.build(Placement.GROUPING_KEY, List.of(a, b, dead), 1);
+    int i = 0;
+    while (owner(ring, i).equals(dead)) i++;
+    int key = i;
+    Member other = owner(ring, key).equals(a) ? b : a;
+    assertThat(pgs.get(other.equals(a) ? 0 : 1).put(path(key), "handover_value 1\n").is2xx()).isTrue();
+    assertThat(send("DELETE", path(key), "")).isEqualTo(202);
+    assertThat(count("pushring.delete.fanout", "result", "failed")).isEqualTo(1);
+    assertThat(count("pushring.delete.fanout", "result", "ok")).isEqualTo(1);
+    Await.until("the copy on the other live member is gone", Duration.ofSeconds(10),
+        () -> !holdings().get(other).contains("host-" + key));
+  }
 }
