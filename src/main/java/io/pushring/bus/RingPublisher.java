@@ -16,6 +16,8 @@ public final class RingPublisher {
   public static final String MAP = "pushring";
   public static final String KEY = "ring";
   public static final String ADDRESS = "pushring.ring";
+  /** LocalMap of the {@link RingHistory}: the rings replaced lately, for routers' handover. */
+  public static final String HISTORY_MAP = "pushring.history";
 
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
@@ -32,8 +34,22 @@ public final class RingPublisher {
    * change from the ring it replaced. One publisher (the discovery verticle) per Vert.x.
    */
   public static void publish(Vertx vertx, Ring ring) {
-    Ring previous = map(vertx).put(KEY, ring);
+    // History first: a router that sees the new ring must find the one it replaced in the history.
+    Ring previous = map(vertx).get(KEY);
+    LocalMap<String, RingHistory> history = historyMap(vertx);
+    history.put(KEY, history(vertx).with(previous, System.nanoTime()));
+    map(vertx).put(KEY, ring);
     vertx.eventBus().publish(ADDRESS, new RingChange(previous, ring), LOCAL);
+  }
+
+  /** The rings replaced lately, newest first (empty before the second ring). */
+  public static RingHistory history(Vertx vertx) {
+    RingHistory h = historyMap(vertx).get(KEY);
+    return h == null ? RingHistory.empty() : h;
+  }
+
+  private static LocalMap<String, RingHistory> historyMap(Vertx vertx) {
+    return vertx.sharedData().getLocalMap(HISTORY_MAP);
   }
 
   /** The current ring, or null before discovery published the first one. */

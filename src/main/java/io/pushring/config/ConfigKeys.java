@@ -98,6 +98,14 @@ public final class ConfigKeys {
   public static final ConfigKey<Duration> ROUTER_UPLOAD_TIMEOUT = key("router.upload-timeout",
       duration(Duration.ofMillis(1), Duration.ofHours(1)), Duration.ofSeconds(60),
       "proxy mode: longest time to receive a whole push body; a slower upload gets 408 and is not stored, 1ms..1h");
+  public static final ConfigKey<Duration> ROUTER_HANDOVER_WINDOW = key("router.handover-window",
+      duration(Duration.ZERO, Duration.ofHours(24)), Duration.ofMinutes(10),
+      "after a ring change, a PUT of a key whose owner changed first deletes the group on its previous owner(s) for this long, 0s..24h; 0s = never (the reconciler alone cleans)");
+  public static final ConfigKey<Duration> ROUTER_HANDOVER_TIMEOUT = key("router.handover-timeout",
+      duration(Duration.ofMillis(1), Duration.ofMinutes(1)), Duration.ofSeconds(1),
+      "longest wait for a DELETE of a previous copy (handover, or a client DELETE sent to every member) before the push goes on, 1ms..1m");
+  public static final ConfigKey<Integer> ROUTER_HANDOVER_MAX_KEYS = key("router.handover-max-keys", integer(0, 1 << 24), 1 << 18,
+      "moved keys each router verticle remembers per ring change (at most 32 bytes each); beyond it the reconciler cleans, 0..16777216");
 
   // ---- placement ----
   public static final ConfigKey<PlacementKey> PLACEMENT_KEY = key("placement.key",

@@ -5,6 +5,7 @@ import static io.pushring.config.ConfigKeys.*;
 import io.pushring.config.PushringConfig.Check;
 import io.pushring.config.PushringConfig.Consul;
 import io.pushring.config.PushringConfig.Discovery;
+import io.pushring.config.PushringConfig.Handover;
 import io.pushring.config.PushringConfig.Http;
 import io.pushring.config.PushringConfig.PlacementConf;
 import io.pushring.config.PushringConfig.Pushgateways;
@@ -55,7 +56,8 @@ public final class ConfigLoader {
         new Http(v.get(HTTP_HOST), v.get(HTTP_PORT), v.get(HTTP_IDLE_TIMEOUT)),
         new Router(v.get(ROUTER_MODE), v.get(ROUTER_REDIRECT_STATUS), v.get(ROUTER_INSTANCES), v.get(ROUTER_RETRY_AFTER),
             v.get(ROUTER_REDIRECT_USER_AGENTS), v.get(ROUTER_MAX_BODY), v.get(ROUTER_PROXY_TIMEOUT),
-            v.get(ROUTER_PROXY_BUFFER), v.get(ROUTER_UPLOAD_TIMEOUT)),
+            v.get(ROUTER_PROXY_BUFFER), v.get(ROUTER_UPLOAD_TIMEOUT),
+            new Handover(v.get(ROUTER_HANDOVER_WINDOW), v.get(ROUTER_HANDOVER_TIMEOUT), v.get(ROUTER_HANDOVER_MAX_KEYS))),
         new PlacementConf(v.get(PLACEMENT_KEY)),
         new Discovery(v.get(DISCOVERY_MODE), v.get(DISCOVERY_STATIC_MEMBERS), v.get(DISCOVERY_ON_EMPTY)),
         new Consul(v.get(CONSUL_ADDRESS), v.get(CONSUL_SCHEME), v.get(CONSUL_TOKEN), v.get(CONSUL_DATACENTER),

@@ -32,9 +32,18 @@ public record PushringConfig(
    */
   public record Router(RouterMode mode, int redirectStatus, int instances, Duration retryAfter,
                        List<String> redirectUserAgents, int maxBody, Duration proxyTimeout,
-                       int proxyBuffer, Duration uploadTimeout) {
+                       int proxyBuffer, Duration uploadTimeout, Handover handover) {
     public Router { redirectUserAgents = List.copyOf(redirectUserAgents); }
   }
+
+  /**
+   * What routers do about copies a ring change leaves behind ({@code router.handover-*}):
+   * {@code window}: how long after a change a push of a moved key first removes the copy on its
+   * previous owner ({@link Duration#ZERO} = never); {@code timeout}: longest wait for one such DELETE
+   * (and for each DELETE a client's DELETE fans out); {@code maxKeys}: moved keys remembered per router
+   * verticle and change.
+   */
+  public record Handover(Duration window, Duration timeout, int maxKeys) {}
 
   public record PlacementConf(PlacementKey key) {}
 

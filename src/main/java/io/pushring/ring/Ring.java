@@ -147,6 +147,11 @@ public final class Ring implements Shareable {
     return owner < 0 ? null : members[owner];
   }
 
+  /** Index in {@link #members()} of the owner of a ring position; -1 when the ring is empty. No allocation. */
+  int ownerIndex(long hash) {
+    return table.ownerOf(hash);
+  }
+
   /** Owner of a key under this ring's placement; null when empty. */
   public Member route(GroupingKey key) {
     return lookup(placement.hash(key));

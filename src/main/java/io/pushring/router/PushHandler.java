@@ -7,6 +7,8 @@ import io.pushring.key.RequestTargets;
 import io.pushring.metrics.Decision;
 import io.pushring.proxy.ProxyForwarder;
 import io.pushring.ring.Member;
+import io.pushring.ring.Ring;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -35,10 +37,12 @@ final class PushHandler implements Handler<HttpServerRequest> {
   private final RouteObserver observer;
   private final RedirectPolicy policy;
   private final ProxyForwarder proxy;   // null in redirect mode
+  private final Handover handover;
 
   PushHandler(Supplier<RoutingTable> table, RouterOptions options, RouteObserver observer, RedirectPolicy policy,
-      ProxyForwarder proxy) {
+      ProxyForwarder proxy, Handover handover) {
     this.table = table;
+    this.handover = handover;
     this.observer = observer;
     this.retryAfterSeconds = HttpHeaders.createOptimized(options.retryAfterSeconds());
     this.policy = policy;
@@ -89,7 +93,10 @@ final class PushHandler implements Handler<HttpServerRequest> {
       return;
     }
     RoutingTable current = table.get();
-    Member owner = current.hasMembers() ? current.ring().route(key) : null;
+    Ring ring = current.ring();
+    // The position once: the owner, and the owners in recent previous rings (handover), come from it.
+    long position = current.hasMembers() ? ring.placement().hash(key) : 0;
+    Member owner = current.hasMembers() ? ring.lookup(position) : null;
     if (owner == null) {
       req.response().putHeader(RETRY_AFTER, retryAfterSeconds);
       text(req.response(), 503, "no healthy Pushgateway in the ring; retry later");
@@ -103,12 +110,33 @@ final class PushHandler implements Handler<HttpServerRequest> {
       return;
     }
     RedirectPolicy.Rule rule = decide(req);
+    Future<String> first = handover.before(method, key, position, owner, current);
+    if (first == null) {
+      answer(req, rule, key, current, owner, path, query, null, t0);
+      return;
+    }
+    // The previous copies go first; the body waits (proxy) meanwhile. Never fails: see Handover.
+    if (rule.decision() == Decision.PROXY) req.pause();
+    first.onComplete(note -> {
+      if (req.response().closed()) {
+        observer.routed(req, rule.decision(), ProxyForwarder.CLIENT_CLOSED, key, current, owner, note.result(), t0);
+        return;
+      }
+      answer(req, rule, key, current, owner, path, query, note.result(), t0);
+      if (rule.decision() == Decision.PROXY) req.resume();
+    });
+  }
+
+  /** Proxies or redirects a routed push; {@code note}: what was done first (shown in the tap), or null. */
+  private void answer(HttpServerRequest req, RedirectPolicy.Rule rule, GroupingKey key, RoutingTable current,
+      Member owner, String path, String query, String note, long t0) {
+    String reason = note == null || t0 == RouteObserver.OFF ? rule.reason() : rule.reason() + "; " + note;
     if (rule.decision() == Decision.PROXY) {
       // Counted, timed and tapped when the answer's status is known (the owner's, or 408/413/502/504/499).
       long started = System.nanoTime();
       proxy.forward(req, owner, status -> {
         observer.proxied(current, owner, System.nanoTime() - started);
-        observer.routed(req, Decision.PROXY, status, key, current, owner, rule.reason(), t0);
+        observer.routed(req, Decision.PROXY, status, key, current, owner, reason, t0);
       });
       return;
     }
@@ -117,7 +145,7 @@ final class PushHandler implements Handler<HttpServerRequest> {
         .setStatusCode(status)
         .putHeader(HttpHeaders.LOCATION, location(current.baseUrl(owner), path, query))
         .end();
-    observer.routed(req, Decision.REDIRECT, status, key, current, owner, rule.reason(), t0);
+    observer.routed(req, Decision.REDIRECT, status, key, current, owner, reason, t0);
   }
 
   /**

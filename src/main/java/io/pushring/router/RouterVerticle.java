@@ -1,11 +1,15 @@
 package io.pushring.router;
 
+import io.pushring.bus.RingHistory;
 import io.pushring.bus.RingPublisher;
 import io.pushring.config.PushringConfig;
+import io.pushring.metrics.HandoverMeters;
 import io.pushring.metrics.PushringMetrics;
 import io.pushring.metrics.RequestMetrics;
+import io.pushring.proxy.GroupDeleter;
 import io.pushring.proxy.ProxyForwarder;
 import io.pushring.proxy.ProxySettings;
+import io.pushring.ring.FormerOwners;
 import io.pushring.ring.Ring;
 import io.pushring.tap.TapSwitch;
 import io.vertx.core.Future;
@@ -33,10 +37,13 @@ public final class RouterVerticle extends VerticleBase {
   private final PushringMetrics metrics;
   private final TapSwitch tap;
   private final PushringConfig.Http http;
+  private final PushringConfig.Handover handoverConfig;
   private RoutingTable table = RoutingTable.none();
   private LocalMap<String, Ring> rings;
   private HttpServer server;
   private ProxyForwarder proxy;
+  private GroupDeleter deleter;
+  private long expiryTimer = -1;
   private final ConnectionDrain drain = new ConnectionDrain();
 
   /** reconcile.enabled: /sd/pushgateways lists the admitted members, else every ring member. */
@@ -51,6 +58,7 @@ public final class RouterVerticle extends VerticleBase {
     this.accessLogEvery = config.accessLog().every();
     this.admissionEnabled = config.reconcile().enabled();
     this.http = config.http();
+    this.handoverConfig = config.router().handover();
   }
 
   @Override
@@ -60,7 +68,9 @@ public final class RouterVerticle extends VerticleBase {
     rings = RingPublisher.localMap(vertx);
     // Created on this verticle's event loop: its pooled connections stay there.
     proxy = policy.mayProxy() ? new ProxyForwarder(vertx, proxySettings) : null;
-    PushHandler push = new PushHandler(this::table, options, observer, policy, proxy);
+    deleter = new GroupDeleter(vertx, proxySettings.ssl(), handoverConfig.timeout().toMillis());
+    Handover handover = new Handover(deleter, new HandoverMeters(metrics.registry()), handoverConfig.maxKeys());
+    PushHandler push = new PushHandler(this::table, options, observer, policy, proxy, handover);
     Router api = ApiRoutes.create(vertx, this::table, push, metrics, tap, admissionEnabled);
     server = vertx.createHttpServer(serverOptions(http))
         .requestHandler(req -> {
@@ -81,7 +91,8 @@ public final class RouterVerticle extends VerticleBase {
     // on the connection's shutdown signal), and whatever remains after DRAIN_SECONDS.
     drain.start();
     Future<Void> drained = server == null ? Future.succeededFuture() : server.shutdown(DRAIN_SECONDS, TimeUnit.SECONDS);
-    return proxy == null ? drained : drained.eventually(proxy::close);
+    Future<Void> closed = deleter == null ? drained : drained.eventually(deleter::close);
+    return proxy == null ? closed : closed.eventually(proxy::close);
   }
 
   /** The port actually bound (useful with port 0). */
@@ -104,8 +115,32 @@ public final class RouterVerticle extends VerticleBase {
   private void use(Ring ring) {
     // Rings only move forward: an older ring put in the map late never replaces a newer one.
     if (ring != null && (table.ring() == null || ring.version() > table.version())) {
-      table = RoutingTable.of(ring, options.memberScheme());
+      table = RoutingTable.of(ring, options.memberScheme(), formerOwners(ring));
     }
+  }
+
+  /**
+   * Who owned keys in the rings {@code ring} replaced within {@code router.handover-window}, from the
+   * history discovery keeps next to the ring (written before the ring, so it is never behind it). A
+   * timer takes each previous ring out when it ages out of the window, so a push in the steady state
+   * pays one comparison and no clock read.
+   */
+  private FormerOwners formerOwners(Ring ring) {
+    if (expiryTimer >= 0) vertx.cancelTimer(expiryTimer);
+    expiryTimer = -1;
+    long window = handoverConfig.window().toNanos();
+    if (window == 0) return FormerOwners.none();
+    long now = System.nanoTime();
+    RingHistory history = RingPublisher.history(vertx);
+    FormerOwners former = FormerOwners.of(ring, history.since(ring, now - window));
+    if (!former.isEmpty()) {
+      long expiresInMillis = Math.max(1, (history.oldestSince(now - window, now) + window - now) / 1_000_000 + 1);
+      expiryTimer = vertx.setTimer(expiresInMillis, id -> {
+        expiryTimer = -1;
+        if (table.ring() == ring) table = table.withFormerOwners(formerOwners(ring));
+      });
+    }
+    return former;
   }
 
   private static HttpServerOptions serverOptions(PushringConfig.Http http) {

@@ -40,6 +40,9 @@ class ConfigKeysTest {
     m.put("router.proxy-timeout", new Probe("2500ms", c -> c.router().proxyTimeout()));
     m.put("router.proxy-buffer", new Probe("4096", c -> c.router().proxyBuffer()));
     m.put("router.upload-timeout", new Probe("90s", c -> c.router().uploadTimeout()));
+    m.put("router.handover-window", new Probe("5m", c -> c.router().handover().window()));
+    m.put("router.handover-timeout", new Probe("250ms", c -> c.router().handover().timeout()));
+    m.put("router.handover-max-keys", new Probe("1000", c -> c.router().handover().maxKeys()));
     m.put("placement.key", new Probe("dynamic-sharding", c -> c.placement().key()));
     m.put("discovery.mode", new Probe("static", c -> c.discovery().mode()));
     m.put("discovery.static-members", new Probe("10.0.0.2:9091,10.0.0.3:9091", c -> c.discovery().staticMembers()));
@@ -97,7 +100,7 @@ class ConfigKeysTest {
 
   @Test
   void environmentNamesFollowTheRule() {
-    assertThat(ConfigKeys.all()).hasSize(46);
+    assertThat(ConfigKeys.all()).hasSize(49);
     assertThat(ConfigKeys.ROUTER_REDIRECT_STATUS.envName()).isEqualTo("PUSHRING_ROUTER_REDIRECT_STATUS");
     assertThat(ConfigKeys.CHECK_DEREGISTER_AFTER.envName()).isEqualTo("PUSHRING_PUSHGATEWAYS_CHECK_DEREGISTER_AFTER");
     for (ConfigKey<?> k : ConfigKeys.all()) {

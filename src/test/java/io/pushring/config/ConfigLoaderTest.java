@@ -41,7 +41,8 @@ class ConfigLoaderTest {
     PushringConfig c = ConfigLoader.load(Map.of(), NO_ENV);
     assertThat(c.http()).isEqualTo(new PushringConfig.Http("0.0.0.0", 9292, Duration.ofSeconds(60)));
     assertThat(c.router()).isEqualTo(new PushringConfig.Router(RouterMode.AUTO, 307, 0, Duration.ofSeconds(5),
-        List.of("Go-http-client/", "Java/"), 16 << 20, Duration.ofSeconds(30), 256 << 10, Duration.ofSeconds(60)));
+        List.of("Go-http-client/", "Java/"), 16 << 20, Duration.ofSeconds(30), 256 << 10, Duration.ofSeconds(60),
+        new PushringConfig.Handover(Duration.ofMinutes(10), Duration.ofSeconds(1), 1 << 18)));
     assertThat(c.placement().key()).isEqualTo(PlacementKey.GROUPING_KEY);
     assertThat(c.discovery()).isEqualTo(new PushringConfig.Discovery(DiscoveryMode.CONSUL, List.of(), PushringConfig.OnEmpty.KEEP_LAST));
     assertThat(c.consul()).isEqualTo(
@@ -71,7 +72,8 @@ class ConfigLoaderTest {
         """);
     assertThat(c.http()).isEqualTo(new PushringConfig.Http("::", 9393, Duration.ofSeconds(60)));
     assertThat(c.router()).isEqualTo(new PushringConfig.Router(RouterMode.PROXY, 308, 4, Duration.ofSeconds(10),
-        List.of("Go-http-client/1.1"), 1024, Duration.ofMillis(250), 512, Duration.ofMinutes(2)));
+        List.of("Go-http-client/1.1"), 1024, Duration.ofMillis(250), 512, Duration.ofMinutes(2),
+        new PushringConfig.Handover(Duration.ofMinutes(10), Duration.ofSeconds(1), 1 << 18)));
     assertThat(c.placement().key()).isEqualTo(PlacementKey.DYNAMIC_SHARDING);
     assertThat(c.discovery()).isEqualTo(new PushringConfig.Discovery(DiscoveryMode.STATIC,
         List.of("10.0.0.1:9091", "[::1]:9092", "pgw-3.example:9091"), PushringConfig.OnEmpty.KEEP_LAST));

@@ -62,6 +62,14 @@ public class TapCostBench {
   @Param({"disabled", "idle", "one", "subscribers", "readers"})
   String tap;
 
+  /**
+   * steady: no ring change within router.handover-window (the handover check is one comparison);
+   * window: the ring lost a member within the window, so every push also looks its key up in the
+   * previous ring (none of these keys moved to a member still in the ring: no DELETE is sent).
+   */
+  @Param({"steady"})
+  String handover = "steady";
+
   private Vertx vertx;
   private Vertx clients;
   private TapSwitch tapSwitch;
@@ -80,7 +88,11 @@ public class TapCostBench {
     List<Member> members = new ArrayList<>();
     for (int i = 1; i <= 10; i++) members.add(Member.ofAddress("10.0.0." + i, 9091));
     Ring ring = Ring.build(Placement.GROUPING_KEY, members, 1);
-    RoutingTable table = RoutingTable.of(ring, "http");
+    List<Member> before = new ArrayList<>(members);
+    before.add(Member.ofAddress("10.0.0.11", 9091));
+    RoutingTable table = handover.equals("window")
+        ? RoutingTable.of(ring, "http", io.pushring.ring.FormerOwners.of(ring, List.of(Ring.build(Placement.GROUPING_KEY, before, 0))))
+        : RoutingTable.of(ring, "http");
     tapSwitch = new TapSwitch(vertx, !tap.equals("disabled"), 100_000, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     switch (tap) {
       case "one" -> subscribe(1, "?job=nobody");
@@ -92,7 +104,9 @@ public class TapCostBench {
         tapSwitch, () -> table, 0);
     // Redirect mode: the members are not contacted.
     handler = new PushHandler(() -> table, new RouterOptions("127.0.0.1", 0, 307, "5", "http"), observer,
-        new RedirectPolicy(io.pushring.config.PushringConfig.RouterMode.REDIRECT, List.of(), "http", 307), null);
+        new RedirectPolicy(io.pushring.config.PushringConfig.RouterMode.REDIRECT, List.of(), "http", 307), null,
+        new Handover(new io.pushring.proxy.GroupDeleter(vertx, false, 1000),
+            new io.pushring.metrics.HandoverMeters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), 1 << 18));
     HttpServerResponse response = response(lastHeader);
     routerContext = (ContextInternal) vertx.getOrCreateContext();
     requests = new HttpServerRequest[256];
@@ -152,7 +166,8 @@ public class TapCostBench {
    * <p>Run: {@code mvn -q test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
    * -Dmdep.includeScope=test && java -cp target/classes:target/test-classes:$(cat target/cp.txt)
    * io.pushring.router.TapCostBench 40 idle,one,subscribers} (arguments: rounds; variants, the
-   * first the reference of the ratios).
+   * first the reference of the ratios; {@code idle/window} = tap idle, a ring change within
+   * {@code router.handover-window}).
    */
   public static void main(String[] args) {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 40;
@@ -161,7 +176,10 @@ public class TapCostBench {
     TapCostBench[] benches = new TapCostBench[variants.length];
     for (int v = 0; v < variants.length; v++) {
       benches[v] = new TapCostBench();
-      benches[v].tap = variants[v];
+      // "idle/window": tap idle, a ring change within the handover window
+      String[] parts = variants[v].split("/");
+      benches[v].tap = parts[0];
+      if (parts.length > 1) benches[v].handover = parts[1];
       benches[v].setUp();
     }
     java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
