@@ -3,6 +3,7 @@ package io.pushring.reconcile;
 import io.pushring.key.GroupingKey;
 import io.pushring.ring.Member;
 import io.pushring.ring.Ring;
+import io.pushring.tap.ReconcileEvent;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -75,6 +76,7 @@ public final class Reconciler {
   private final MemberPacer pacer;
   private final Supplier<Ring> currentRing;
   private final WriteGate gate;
+  private final ReconcileEvents events;
 
   public Reconciler(PushgatewayClient client, Settings settings, Clock clock, double writesPerSecondPerMember,
       Supplier<Ring> currentRing) {
@@ -83,7 +85,13 @@ public final class Reconciler {
 
   public Reconciler(PushgatewayClient client, Settings settings, Clock clock, double writesPerSecondPerMember,
       Supplier<Ring> currentRing, WriteGate gate) {
-    this(client, settings, clock, MemberPacer.realTime(writesPerSecondPerMember), currentRing, gate);
+    this(client, settings, clock, writesPerSecondPerMember, currentRing, gate, ReconcileEvents.NONE);
+  }
+
+  /** @param events where each action, and each pass's summary, is reported as it happens (the tap) */
+  public Reconciler(PushgatewayClient client, Settings settings, Clock clock, double writesPerSecondPerMember,
+      Supplier<Ring> currentRing, WriteGate gate, ReconcileEvents events) {
+    this(client, settings, clock, MemberPacer.realTime(writesPerSecondPerMember), currentRing, gate, events);
   }
 
   Reconciler(PushgatewayClient client, Settings settings, Clock clock, MemberPacer pacer, Supplier<Ring> currentRing) {
@@ -92,12 +100,18 @@ public final class Reconciler {
 
   Reconciler(PushgatewayClient client, Settings settings, Clock clock, MemberPacer pacer, Supplier<Ring> currentRing,
       WriteGate gate) {
+    this(client, settings, clock, pacer, currentRing, gate, ReconcileEvents.NONE);
+  }
+
+  Reconciler(PushgatewayClient client, Settings settings, Clock clock, MemberPacer pacer, Supplier<Ring> currentRing,
+      WriteGate gate, ReconcileEvents events) {
     this.client = client;
     this.settings = settings;
     this.clock = clock;
     this.pacer = pacer;
     this.currentRing = currentRing;
     this.gate = gate;
+    this.events = events;
   }
 
   /** The ring changed, or this instance may no longer write: stop the pass, with why. */
@@ -144,12 +158,15 @@ public final class Reconciler {
         snapshots.put(m, client.groups(m));
       } catch (IOException e) {
         unreadable.add(m.id() + ": " + e.getMessage());
+        emit(ring, "read", "error", null, m, null, Double.NaN, Double.NaN, e.getMessage());
       }
     }
     Plan plan = Planner.plan(ring, snapshots, clock.millis() / 1000.0, settings.quietSeconds());
     Tally tally = new Tally();
     String aborted = "";
-    if (!settings.dryRun()) {
+    if (settings.dryRun()) {
+      planned(ring, plan);
+    } else {
       try {
         ownerDeletes(ring, plan, tally);
         deletes(ring, plan, tally);
@@ -162,9 +179,60 @@ public final class Reconciler {
     if (tally.moreErrors > 0) errors.add("... and " + tally.moreErrors + " more errors");
     Map<Member, Integer> groupsPerMember = new HashMap<>();
     snapshots.forEach((m, g) -> groupsPerMember.put(m, g.groups().size() + g.unnamed().size()));
-    return new PassReport(ring.version(), started, clock.millis() - started, settings.dryRun(), snapshots.size(),
-        groupsPerMember, unreadable, plan, tally.deleted, tally.migrated, tally.skipped, errors, aborted,
-        tally.capped, clean(ring, snapshots, plan, tally, aborted));
+    PassReport report = new PassReport(ring.version(), started, clock.millis() - started, settings.dryRun(),
+        snapshots.size(), groupsPerMember, unreadable, plan, tally.deleted, tally.migrated, tally.skipped, errors,
+        aborted, tally.capped, clean(ring, snapshots, plan, tally, aborted));
+    if (events.wanted()) events.publish(summary(report));
+    return report;
+  }
+
+  /** Dry run: the plan's actions as {@code planned}, as many as a pass would carry out. */
+  private void planned(Ring ring, Plan plan) {
+    if (!events.wanted()) return;
+    int left = settings.maxActions();
+    for (Action.DeleteOnOwner d : plan.ownerDeletes()) {
+      if (left-- <= 0) return;
+      emit(ring, "delete-owner", "planned", d.key(), d.owner(), d.newerOn(), d.pushTime(), d.newerPushTime(), null);
+    }
+    for (Action.Delete d : plan.deletes()) {
+      if (left-- <= 0) return;
+      emit(ring, "delete", "planned", d.key(), d.member(), d.owner(), d.pushTime(), d.ownerPushTime(), null);
+    }
+    for (Action.Migrate m : plan.migrations()) {
+      if (left-- <= 0) return;
+      emit(ring, "migrate", "planned", m.key(), m.from(), m.to(), m.pushTime(), Double.NaN, null);
+    }
+  }
+
+  private ReconcileEvent summary(PassReport r) {
+    Plan p = r.plan();
+    Map<String, Object> figures = new HashMap<>();
+    figures.put("startedAt", java.time.Instant.ofEpochMilli(r.startedAtMillis()).toString());
+    figures.put("durationMillis", r.durationMillis());
+    figures.put("membersRead", r.membersRead());
+    figures.put("unreadable", r.unreadable().size());
+    figures.put("groupsScanned", p.groupsScanned());
+    figures.put("onOwner", p.onOwner());
+    figures.put("waiting", p.waiting());
+    figures.put("plannedDeletes", p.deletes().size() + p.ownerDeletes().size());
+    figures.put("plannedMigrations", p.migrations().size());
+    figures.put("deleted", r.deleted());
+    figures.put("migrated", r.migrated());
+    figures.put("skipped", r.migrationsSkipped());
+    figures.put("errors", r.errors().size());
+    figures.put("dryRun", r.dryRun());
+    String result = r.dryRun() ? "dry-run" : !r.aborted().isEmpty() ? "aborted" : r.capped() ? "capped" : "done";
+    return new ReconcileEvent(clock.millis(), r.ringVersion(), "pass", result, null, null, null, null, null,
+        Double.NaN, Double.NaN, r.aborted().isEmpty() ? null : r.aborted(), figures);
+  }
+
+  /** One action to the tap, built only while someone listens. */
+  private void emit(Ring ring, String action, String result, GroupingKey key, Member from, Member to, double pushTime,
+      double toPushTime, String reason) {
+    if (!events.wanted()) return;
+    events.publish(new ReconcileEvent(clock.millis(), ring.version(), action, result, key,
+        from == null ? null : from.id(), from == null ? null : from.address(), to == null ? null : to.id(),
+        to == null ? null : to.address(), pushTime, toPushTime, reason, null));
   }
 
   /**
@@ -189,8 +257,10 @@ public final class Reconciler {
         client.delete(d.member(), d.key());
         tally.deleted++;
         tally.removed.add(new StaleCopies.Copy(d.member(), d.key()));
+        emit(ring, "delete", "done", d.key(), d.member(), d.owner(), d.pushTime(), d.ownerPushTime(), null);
       } catch (IOException e) {
         tally.error("delete " + d.key().printable() + " on " + d.member().id() + ": " + e.getMessage());
+        emit(ring, "delete", "error", d.key(), d.member(), d.owner(), d.pushTime(), d.ownerPushTime(), e.getMessage());
       }
     }
   }
@@ -209,13 +279,17 @@ public final class Reconciler {
         Double now = pushTimes(List.of(d.owner())).get(d.owner()).get(d.key());
         if (now == null || now != d.pushTime()) {
           tally.skipped++; // pushed (or deleted) since the plan: the next pass decides from fresh reads
+          emit(ring, "delete-owner", "skipped", d.key(), d.owner(), d.newerOn(), d.pushTime(), d.newerPushTime(),
+              "the owner's copy changed since the plan");
           continue;
         }
         client.delete(d.owner(), d.key());
         tally.deleted++;
         tally.removed.add(new StaleCopies.Copy(d.owner(), d.key()));
+        emit(ring, "delete-owner", "done", d.key(), d.owner(), d.newerOn(), d.pushTime(), d.newerPushTime(), null);
       } catch (IOException e) {
         tally.error("delete stale " + d.key().printable() + " on its owner " + d.owner().id() + ": " + e.getMessage());
+        emit(ring, "delete-owner", "error", d.key(), d.owner(), d.newerOn(), d.pushTime(), d.newerPushTime(), e.getMessage());
       }
     }
   }
@@ -240,6 +314,7 @@ public final class Reconciler {
       families = client.families(source, keys);
     } catch (IOException ex) {
       tally.error("migrate " + batch.size() + " groups from " + source.id() + ": " + ex.getMessage());
+      for (Action.Migrate m : batch) migrateEvent(ring, m, "error", ex.getMessage());
       return;
     }
     List<Action.Migrate> pushed = new ArrayList<>();
@@ -247,6 +322,7 @@ public final class Reconciler {
       GroupFamilies src = families.get(m.key());
       if (src == null || src.pushTime() != m.pushTime()) {
         tally.skipped++; // changed since the plan: the next pass decides from fresh reads
+        migrateEvent(ring, m, "skipped", "the source's copy changed since the plan");
         continue;
       }
       if (!startAction(tally)) break; // the PUTs done so far are still verified and their sources deleted
@@ -255,6 +331,7 @@ public final class Reconciler {
         body = Exposition.render(src);
       } catch (IllegalArgumentException ex) {
         tally.error("migrate " + m.key().printable() + ": " + ex.getMessage());
+        migrateEvent(ring, m, "error", ex.getMessage());
         continue;
       }
       write(ring, m.to());
@@ -265,12 +342,14 @@ public final class Reconciler {
         Double ownerTime = pushTimes(List.of(m.to())).get(m.to()).get(m.key());
         if (ownerTime != null && ownerTime >= m.pushTime()) {
           tally.skipped++; // a client pushed to the owner meanwhile: the next pass deletes the source
+          migrateEvent(ring, m, "skipped", "the owner now holds a copy at least as new");
           continue;
         }
         client.put(m.to(), m.key(), body);
         pushed.add(m);
       } catch (IOException ex) {
         tally.error("migrate " + m.key().printable() + " to " + m.to().id() + ": " + ex.getMessage());
+        migrateEvent(ring, m, "error", ex.getMessage());
       }
     }
     if (pushed.isEmpty()) return;
@@ -281,17 +360,20 @@ public final class Reconciler {
       sourceAfter = pushTimes(List.of(source)).get(source);
     } catch (IOException ex) {
       tally.error("verify " + pushed.size() + " migrations from " + source.id() + ": " + ex.getMessage());
+      for (Action.Migrate m : pushed) migrateEvent(ring, m, "error", "verify: " + ex.getMessage());
       return;
     }
     for (Action.Migrate m : pushed) {
       Double ownerTime = after.get(m.to()).get(m.key());
       if (ownerTime == null || ownerTime < m.pushTime()) {
         tally.error("migrate " + m.key().printable() + ": not on " + m.to().id() + " after the push");
+        migrateEvent(ring, m, "error", "not on " + m.to().id() + " after the push");
         continue;
       }
       Double sourceTime = sourceAfter.get(m.key());
       if (sourceTime != null && sourceTime != m.pushTime()) {
         tally.skipped++; // pushed to the source meanwhile: keep it, the next pass compares again
+        migrateEvent(ring, m, "skipped", "pushed to the source meanwhile (copied, not deleted there)");
         continue;
       }
       if (sourceTime != null) {
@@ -300,13 +382,19 @@ public final class Reconciler {
           client.delete(source, m.key());
         } catch (IOException ex) {
           tally.error("delete migrated " + m.key().printable() + " on " + source.id() + ": " + ex.getMessage());
+          migrateEvent(ring, m, "error", "copied, but the source's copy not deleted: " + ex.getMessage());
           continue;
         }
       }
       tally.migrated++;
       tally.migratedActions.add(m);
       tally.removed.add(new StaleCopies.Copy(source, m.key()));
+      migrateEvent(ring, m, "done", null);
     }
+  }
+
+  private void migrateEvent(Ring ring, Action.Migrate m, String result, String reason) {
+    emit(ring, "migrate", result, m.key(), m.from(), m.to(), m.pushTime(), Double.NaN, reason);
   }
 
   private static List<Member> owners(List<Action.Migrate> migrations) {

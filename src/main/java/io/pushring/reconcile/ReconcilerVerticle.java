@@ -15,6 +15,8 @@ import io.pushring.consul.LeaderLock;
 import io.pushring.consul.Leadership;
 import io.pushring.ring.Member;
 import io.pushring.ring.Ring;
+import io.pushring.tap.ReconcileEvent;
+import io.pushring.tap.TapSwitch;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
@@ -83,9 +85,15 @@ public final class ReconcilerVerticle extends VerticleBase {
 
   private final ReconcileMeters meters;
 
-  /** @param httpPort this instance's HTTP port, part of the identity it writes into the lock key */
-  public ReconcilerVerticle(PushringConfig config, MeterRegistry registry, int httpPort) {
+  private final TapSwitch tap;
+
+  /**
+   * @param httpPort this instance's HTTP port, part of the identity it writes into the lock key
+   * @param tap where each pass's actions and summary go while someone taps
+   */
+  public ReconcilerVerticle(PushringConfig config, MeterRegistry registry, int httpPort, TapSwitch tap) {
     this.config = config;
+    this.tap = tap;
     this.settings = config.reconcile();
     this.scheme = config.pushgateways().scheme();
     this.httpPort = httpPort;
@@ -98,7 +106,17 @@ public final class ReconcilerVerticle extends VerticleBase {
     worker = vertx.createSharedWorkerExecutor("pushring-reconcile", 1, 1, TimeUnit.HOURS);
     reconciler = new Reconciler(new PushgatewayClient(scheme, PUSHGATEWAY_TIMEOUT),
         new Reconciler.Settings(settings.quiet().toMillis() / 1000.0, settings.dryRun(), settings.maxActions()), Clock.systemUTC(),
-        settings.rate(), () -> RingPublisher.current(vertx), this::leadershipRefusal);
+        settings.rate(), () -> RingPublisher.current(vertx), this::leadershipRefusal, new ReconcileEvents() {
+          @Override
+          public boolean wanted() {
+            return tap.active();
+          }
+
+          @Override
+          public void publish(ReconcileEvent event) {
+            tap.publish(event);
+          }
+        });
     lastRing = RingPublisher.current(vertx);
     if (config.discovery().mode() == DiscoveryMode.CONSUL) {
       admissionStore = new AdmissionStore(vertx, ConsulSettings.from(config), config.consul().admittedKvKey());
