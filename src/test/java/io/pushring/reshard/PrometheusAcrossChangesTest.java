@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.pushring.consul.ConsulFleet;
-import io.pushring.consul.ConsulHttpSdBridge;
 import io.pushring.consul.PrometheusProcess;
 import io.pushring.testing.Await;
 import io.vertx.core.json.JsonArray;
@@ -52,11 +51,7 @@ class PrometheusAcrossChangesTest {
         PrometheusProcess.binary() + " missing: `make test` installs Debian's prometheus (apt-get install prometheus)");
     ReshardHarness harness = new ReshardHarness(env, 3, COUNTERS, ONCE);
     toClose.add(harness);
-    ShippedScrapeConfig config = ShippedScrapeConfig.rewrite(harness.port(), () -> {
-      ConsulHttpSdBridge bridge = new ConsulHttpSdBridge(env.consul().hostPort(), env.service());
-      toClose.add(bridge);
-      return bridge;
-    });
+    ShippedScrapeConfig config = ShippedScrapeConfig.rewrite(harness.port());
     Path dir = Path.of(System.getenv().getOrDefault("PUSHRING_TEST_BUILD_DIR", "target"), "prometheus-" + UUID.randomUUID());
     PrometheusProcess prometheus = PrometheusProcess.start(config.write(dir), dir);
     toClose.add(0, prometheus);

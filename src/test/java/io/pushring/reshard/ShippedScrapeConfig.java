@@ -1,6 +1,5 @@
 package io.pushring.reshard;
 
-import io.pushring.consul.ConsulHttpSdBridge;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -8,8 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.function.Supplier;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.Yaml;
 
@@ -18,10 +15,8 @@ import org.yaml.snakeyaml.Yaml;
  * Consul's service) and intervals (scrape and refresh every second). Relabeling, {@code honor_labels}
  * and everything else stay as shipped, so a test scrapes the way an operator who copied the file does.
  *
- * <p>The {@code pushgateway} job's discovery: {@code http_sd_configs} get pushring's address (any
- * instance serves the admitted members); {@code consul_sd_configs}, which Debian's Prometheus cannot
- * run, become {@code http_sd_configs} on a {@link ConsulHttpSdBridge} (Consul's list as Prometheus's
- * Consul SD reads it: every registered Pushgateway).
+ * <p>The {@code pushgateway} job's discovery, {@code http_sd_configs}, gets pushring's address (any
+ * instance serves the admitted members, {@code GET /sd/pushgateways}).
  */
 final class ShippedScrapeConfig {
   private final Map<String, Object> config;
@@ -32,9 +27,9 @@ final class ShippedScrapeConfig {
     this.discovery = discovery;
   }
 
-  /** The shipped file with pushring at {@code pushringPort}; {@code bridge} is made only if the file needs it. */
+  /** The shipped file with pushring at {@code pushringPort}. */
   @SuppressWarnings("unchecked")
-  static ShippedScrapeConfig rewrite(int pushringPort, Supplier<ConsulHttpSdBridge> bridge) {
+  static ShippedScrapeConfig rewrite(int pushringPort) {
     Map<String, Object> config;
     try {
       config = new Yaml().load(Files.readString(Path.of("conf/prometheus.yml")));
@@ -47,20 +42,13 @@ final class ShippedScrapeConfig {
     String pushring = "127.0.0.1:" + pushringPort;
     for (Map<String, Object> c : list(job(config, "pushring"), "static_configs")) c.put("targets", List.of(pushring));
     Map<String, Object> job = job(config, "pushgateway");
-    String discovery;
-    if (job.containsKey("http_sd_configs")) {
-      for (Map<String, Object> sd : list(job, "http_sd_configs")) {
-        URI url = URI.create((String) sd.get("url"));
-        sd.put("url", "http://" + pushring + url.getRawPath() + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery()));
-        sd.put("refresh_interval", "1s");
-      }
-      discovery = "http_sd_configs served by pushring (as shipped)";
-    } else if (job.remove("consul_sd_configs") != null) {
-      job.put("http_sd_configs", List.of(new TreeMap<>(Map.of("url", bridge.get().url(), "refresh_interval", "1s"))));
-      discovery = "consul_sd_configs as shipped, through the Consul http_sd stand-in (every registered Pushgateway)";
-    } else {
-      throw new AssertionError("conf/prometheus.yml's pushgateway job has neither http_sd_configs nor consul_sd_configs");
+    if (!job.containsKey("http_sd_configs")) throw new AssertionError("conf/prometheus.yml's pushgateway job has no http_sd_configs");
+    for (Map<String, Object> sd : list(job, "http_sd_configs")) {
+      URI url = URI.create((String) sd.get("url"));
+      sd.put("url", "http://" + pushring + url.getRawPath() + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery()));
+      sd.put("refresh_interval", "1s");
     }
+    String discovery = "http_sd_configs served by pushring";
     return new ShippedScrapeConfig(config, discovery);
   }
 
