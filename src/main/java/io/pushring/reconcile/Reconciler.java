@@ -38,6 +38,11 @@ import java.util.function.Supplier;
  * of one request): its push would be replaced by the older copy until its next push. Deletes have
  * no such window that loses data: the owner keeps a copy at least as new.
  *
+ * <p>Every read is paced by its cost ({@link MemberPacer#timed}): the member's next request waits
+ * four times the read's duration, but never between a guard read and the write it guards: the
+ * owner's re-read is followed by its PUT at once, and the source's re-read after a batch is
+ * charged only after the batch's deletes.
+ *
  * <p>The source's families, and the verification reads after the PUTs, happen once per batch of
  * {@value #BATCH} migrations, because each read lists every group of a Pushgateway; the owner's
  * re-check before each PUT is per migration (see step 2).
@@ -155,7 +160,7 @@ public final class Reconciler {
     List<String> unreadable = new ArrayList<>();
     for (Member m : toRead) {
       try {
-        snapshots.put(m, client.groups(m));
+        snapshots.put(m, pacer.paced(m, () -> client.groups(m)));
       } catch (IOException e) {
         unreadable.add(m.id() + ": " + e.getMessage());
         emit(ring, "read", "error", null, m, null, Double.NaN, Double.NaN, e.getMessage());
@@ -276,7 +281,7 @@ public final class Reconciler {
       if (!startAction(tally)) return;
       write(ring, d.owner());
       try {
-        Double now = pushTimes(List.of(d.owner())).get(d.owner()).get(d.key());
+        Double now = ownerPushTime(d.owner(), d.key()); // right after write(): no wait between it and the DELETE
         if (now == null || now != d.pushTime()) {
           tally.skipped++; // pushed (or deleted) since the plan: the next pass decides from fresh reads
           emit(ring, "delete-owner", "skipped", d.key(), d.owner(), d.newerOn(), d.pushTime(), d.newerPushTime(),
@@ -311,7 +316,7 @@ public final class Reconciler {
     for (Action.Migrate m : batch) keys.add(m.key());
     Map<GroupingKey, GroupFamilies> families;
     try {
-      families = client.families(source, keys);
+      families = pacer.paced(source, () -> client.families(source, keys));
     } catch (IOException ex) {
       tally.error("migrate " + batch.size() + " groups from " + source.id() + ": " + ex.getMessage());
       for (Action.Migrate m : batch) migrateEvent(ring, m, "error", ex.getMessage());
@@ -339,7 +344,7 @@ public final class Reconciler {
       // read, the shorter the window in which a client's push could be overwritten. Costly on a
       // Pushgateway with many groups, but migrations are rare (only quiet groups) and paced anyway.
       try {
-        Double ownerTime = pushTimes(List.of(m.to())).get(m.to()).get(m.key());
+        Double ownerTime = ownerPushTime(m.to(), m.key()); // right after write(): no wait between it and the PUT
         if (ownerTime != null && ownerTime >= m.pushTime()) {
           tally.skipped++; // a client pushed to the owner meanwhile: the next pass deletes the source
           migrateEvent(ring, m, "skipped", "the owner now holds a copy at least as new");
@@ -354,10 +359,16 @@ public final class Reconciler {
     }
     if (pushed.isEmpty()) return;
     Map<Member, Map<GroupingKey, Double>> after;
-    Map<GroupingKey, Double> sourceAfter;
+    Map<GroupingKey, Double> sourceAfter = new HashMap<>();
+    long sourceReadNanos;
     try {
       after = pushTimes(owners(pushed));
-      sourceAfter = pushTimes(List.of(source)).get(source);
+      // The source's re-read guards the deletes below: its cost is charged after them, so that the
+      // deletes follow it at the write pace, as closely as before reads were paced.
+      pacer.acquire(source);
+      MemberPacer.Measured<MemberGroups> read = pacer.measured(() -> client.groups(source));
+      for (GroupSnapshot g : read.value().groups()) sourceAfter.put(g.key(), g.pushTime());
+      sourceReadNanos = read.nanos();
     } catch (IOException ex) {
       tally.error("verify " + pushed.size() + " migrations from " + source.id() + ": " + ex.getMessage());
       for (Action.Migrate m : pushed) migrateEvent(ring, m, "error", "verify: " + ex.getMessage());
@@ -391,6 +402,7 @@ public final class Reconciler {
       tally.removed.add(new StaleCopies.Copy(source, m.key()));
       migrateEvent(ring, m, "done", null);
     }
+    pacer.charge(source, sourceReadNanos);
   }
 
   private void migrateEvent(Ring ring, Action.Migrate m, String result, String reason) {
@@ -401,11 +413,20 @@ public final class Reconciler {
     return migrations.stream().map(Action.Migrate::to).distinct().toList();
   }
 
-  private Map<Member, Map<GroupingKey, Double>> pushTimes(List<Member> members) throws IOException {
+  /** The push time of {@code key} on {@code owner} (null: none), read now; its cost delays the owner's next request. */
+  private Double ownerPushTime(Member owner, GroupingKey key) throws IOException {
+    for (GroupSnapshot g : pacer.timed(owner, () -> client.groups(owner)).groups()) {
+      if (g.key().equals(key)) return g.pushTime();
+    }
+    return null;
+  }
+
+  /** Paced reads of {@code members}, for the verification after a batch. */
+  private Map<Member, Map<GroupingKey, Double>> pushTimes(List<Member> members) throws IOException, InterruptedException {
     Map<Member, Map<GroupingKey, Double>> out = new HashMap<>();
     for (Member m : members) {
       Map<GroupingKey, Double> times = new HashMap<>();
-      for (GroupSnapshot g : client.groups(m).groups()) times.put(g.key(), g.pushTime());
+      for (GroupSnapshot g : pacer.paced(m, () -> client.groups(m)).groups()) times.put(g.key(), g.pushTime());
       out.put(m, times);
     }
     return out;
