@@ -86,7 +86,7 @@ public final class PushringApp {
         .compose(watchId -> {
           // Off by default (reconcile.enabled): see README "Reconciler (in progress)".
           if (!config.reconcile().enabled()) return Future.succeededFuture((ReconcilerVerticle) null);
-          ReconcilerVerticle reconciler = new ReconcilerVerticle(config, metrics.registry(), first.get().actualPort());
+          ReconcilerVerticle reconciler = new ReconcilerVerticle(config, metrics.registry(), first.get().actualPort(), tap);
           return vertx.deployVerticle(reconciler).map(id -> reconciler);
         })
         .map(reconciler -> new PushringApp(vertx, config, first.get().actualPort(), metrics, tap, reconciler));

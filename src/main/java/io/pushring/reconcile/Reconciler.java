@@ -3,6 +3,7 @@ package io.pushring.reconcile;
 import io.pushring.key.GroupingKey;
 import io.pushring.ring.Member;
 import io.pushring.ring.Ring;
+import io.pushring.tap.ReconcileEvent;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -36,6 +37,11 @@ import java.util.function.Supplier;
  * client that wakes after the quiet period in the instant between step 2 and the PUT (of the order
  * of one request): its push would be replaced by the older copy until its next push. Deletes have
  * no such window that loses data: the owner keeps a copy at least as new.
+ *
+ * <p>Every read is paced by its cost ({@link MemberPacer#timed}): the member's next request waits
+ * four times the read's duration, but never between a guard read and the write it guards: the
+ * owner's re-read is followed by its PUT at once, and the source's re-read after a batch is
+ * charged only after the batch's deletes.
  *
  * <p>The source's families, and the verification reads after the PUTs, happen once per batch of
  * {@value #BATCH} migrations, because each read lists every group of a Pushgateway; the owner's
@@ -75,6 +81,7 @@ public final class Reconciler {
   private final MemberPacer pacer;
   private final Supplier<Ring> currentRing;
   private final WriteGate gate;
+  private final ReconcileEvents events;
 
   public Reconciler(PushgatewayClient client, Settings settings, Clock clock, double writesPerSecondPerMember,
       Supplier<Ring> currentRing) {
@@ -83,7 +90,13 @@ public final class Reconciler {
 
   public Reconciler(PushgatewayClient client, Settings settings, Clock clock, double writesPerSecondPerMember,
       Supplier<Ring> currentRing, WriteGate gate) {
-    this(client, settings, clock, MemberPacer.realTime(writesPerSecondPerMember), currentRing, gate);
+    this(client, settings, clock, writesPerSecondPerMember, currentRing, gate, ReconcileEvents.NONE);
+  }
+
+  /** @param events where each action, and each pass's summary, is reported as it happens (the tap) */
+  public Reconciler(PushgatewayClient client, Settings settings, Clock clock, double writesPerSecondPerMember,
+      Supplier<Ring> currentRing, WriteGate gate, ReconcileEvents events) {
+    this(client, settings, clock, MemberPacer.realTime(writesPerSecondPerMember), currentRing, gate, events);
   }
 
   Reconciler(PushgatewayClient client, Settings settings, Clock clock, MemberPacer pacer, Supplier<Ring> currentRing) {
@@ -92,12 +105,18 @@ public final class Reconciler {
 
   Reconciler(PushgatewayClient client, Settings settings, Clock clock, MemberPacer pacer, Supplier<Ring> currentRing,
       WriteGate gate) {
+    this(client, settings, clock, pacer, currentRing, gate, ReconcileEvents.NONE);
+  }
+
+  Reconciler(PushgatewayClient client, Settings settings, Clock clock, MemberPacer pacer, Supplier<Ring> currentRing,
+      WriteGate gate, ReconcileEvents events) {
     this.client = client;
     this.settings = settings;
     this.clock = clock;
     this.pacer = pacer;
     this.currentRing = currentRing;
     this.gate = gate;
+    this.events = events;
   }
 
   /** The ring changed, or this instance may no longer write: stop the pass, with why. */
@@ -141,15 +160,18 @@ public final class Reconciler {
     List<String> unreadable = new ArrayList<>();
     for (Member m : toRead) {
       try {
-        snapshots.put(m, client.groups(m));
+        snapshots.put(m, pacer.paced(m, () -> client.groups(m)));
       } catch (IOException e) {
         unreadable.add(m.id() + ": " + e.getMessage());
+        emit(ring, "read", "error", null, m, null, Double.NaN, Double.NaN, e.getMessage());
       }
     }
     Plan plan = Planner.plan(ring, snapshots, clock.millis() / 1000.0, settings.quietSeconds());
     Tally tally = new Tally();
     String aborted = "";
-    if (!settings.dryRun()) {
+    if (settings.dryRun()) {
+      planned(ring, plan);
+    } else {
       try {
         ownerDeletes(ring, plan, tally);
         deletes(ring, plan, tally);
@@ -162,9 +184,60 @@ public final class Reconciler {
     if (tally.moreErrors > 0) errors.add("... and " + tally.moreErrors + " more errors");
     Map<Member, Integer> groupsPerMember = new HashMap<>();
     snapshots.forEach((m, g) -> groupsPerMember.put(m, g.groups().size() + g.unnamed().size()));
-    return new PassReport(ring.version(), started, clock.millis() - started, settings.dryRun(), snapshots.size(),
-        groupsPerMember, unreadable, plan, tally.deleted, tally.migrated, tally.skipped, errors, aborted,
-        tally.capped, clean(ring, snapshots, plan, tally, aborted));
+    PassReport report = new PassReport(ring.version(), started, clock.millis() - started, settings.dryRun(),
+        snapshots.size(), groupsPerMember, unreadable, plan, tally.deleted, tally.migrated, tally.skipped, errors,
+        aborted, tally.capped, clean(ring, snapshots, plan, tally, aborted));
+    if (events.wanted()) events.publish(summary(report));
+    return report;
+  }
+
+  /** Dry run: the plan's actions as {@code planned}, as many as a pass would carry out. */
+  private void planned(Ring ring, Plan plan) {
+    if (!events.wanted()) return;
+    int left = settings.maxActions();
+    for (Action.DeleteOnOwner d : plan.ownerDeletes()) {
+      if (left-- <= 0) return;
+      emit(ring, "delete-owner", "planned", d.key(), d.owner(), d.newerOn(), d.pushTime(), d.newerPushTime(), null);
+    }
+    for (Action.Delete d : plan.deletes()) {
+      if (left-- <= 0) return;
+      emit(ring, "delete", "planned", d.key(), d.member(), d.owner(), d.pushTime(), d.ownerPushTime(), null);
+    }
+    for (Action.Migrate m : plan.migrations()) {
+      if (left-- <= 0) return;
+      emit(ring, "migrate", "planned", m.key(), m.from(), m.to(), m.pushTime(), Double.NaN, null);
+    }
+  }
+
+  private ReconcileEvent summary(PassReport r) {
+    Plan p = r.plan();
+    Map<String, Object> figures = new HashMap<>();
+    figures.put("startedAt", java.time.Instant.ofEpochMilli(r.startedAtMillis()).toString());
+    figures.put("durationMillis", r.durationMillis());
+    figures.put("membersRead", r.membersRead());
+    figures.put("unreadable", r.unreadable().size());
+    figures.put("groupsScanned", p.groupsScanned());
+    figures.put("onOwner", p.onOwner());
+    figures.put("waiting", p.waiting());
+    figures.put("plannedDeletes", p.deletes().size() + p.ownerDeletes().size());
+    figures.put("plannedMigrations", p.migrations().size());
+    figures.put("deleted", r.deleted());
+    figures.put("migrated", r.migrated());
+    figures.put("skipped", r.migrationsSkipped());
+    figures.put("errors", r.errors().size());
+    figures.put("dryRun", r.dryRun());
+    String result = r.dryRun() ? "dry-run" : !r.aborted().isEmpty() ? "aborted" : r.capped() ? "capped" : "done";
+    return new ReconcileEvent(clock.millis(), r.ringVersion(), "pass", result, null, null, null, null, null,
+        Double.NaN, Double.NaN, r.aborted().isEmpty() ? null : r.aborted(), figures);
+  }
+
+  /** One action to the tap, built only while someone listens. */
+  private void emit(Ring ring, String action, String result, GroupingKey key, Member from, Member to, double pushTime,
+      double toPushTime, String reason) {
+    if (!events.wanted()) return;
+    events.publish(new ReconcileEvent(clock.millis(), ring.version(), action, result, key,
+        from == null ? null : from.id(), from == null ? null : from.address(), to == null ? null : to.id(),
+        to == null ? null : to.address(), pushTime, toPushTime, reason, null));
   }
 
   /**
@@ -189,8 +262,10 @@ public final class Reconciler {
         client.delete(d.member(), d.key());
         tally.deleted++;
         tally.removed.add(new StaleCopies.Copy(d.member(), d.key()));
+        emit(ring, "delete", "done", d.key(), d.member(), d.owner(), d.pushTime(), d.ownerPushTime(), null);
       } catch (IOException e) {
         tally.error("delete " + d.key().printable() + " on " + d.member().id() + ": " + e.getMessage());
+        emit(ring, "delete", "error", d.key(), d.member(), d.owner(), d.pushTime(), d.ownerPushTime(), e.getMessage());
       }
     }
   }
@@ -206,16 +281,20 @@ public final class Reconciler {
       if (!startAction(tally)) return;
       write(ring, d.owner());
       try {
-        Double now = pushTimes(List.of(d.owner())).get(d.owner()).get(d.key());
+        Double now = ownerPushTime(d.owner(), d.key()); // right after write(): no wait between it and the DELETE
         if (now == null || now != d.pushTime()) {
           tally.skipped++; // pushed (or deleted) since the plan: the next pass decides from fresh reads
+          emit(ring, "delete-owner", "skipped", d.key(), d.owner(), d.newerOn(), d.pushTime(), d.newerPushTime(),
+              "the owner's copy changed since the plan");
           continue;
         }
         client.delete(d.owner(), d.key());
         tally.deleted++;
         tally.removed.add(new StaleCopies.Copy(d.owner(), d.key()));
+        emit(ring, "delete-owner", "done", d.key(), d.owner(), d.newerOn(), d.pushTime(), d.newerPushTime(), null);
       } catch (IOException e) {
         tally.error("delete stale " + d.key().printable() + " on its owner " + d.owner().id() + ": " + e.getMessage());
+        emit(ring, "delete-owner", "error", d.key(), d.owner(), d.newerOn(), d.pushTime(), d.newerPushTime(), e.getMessage());
       }
     }
   }
@@ -237,9 +316,10 @@ public final class Reconciler {
     for (Action.Migrate m : batch) keys.add(m.key());
     Map<GroupingKey, GroupFamilies> families;
     try {
-      families = client.families(source, keys);
+      families = pacer.paced(source, () -> client.families(source, keys));
     } catch (IOException ex) {
       tally.error("migrate " + batch.size() + " groups from " + source.id() + ": " + ex.getMessage());
+      for (Action.Migrate m : batch) migrateEvent(ring, m, "error", ex.getMessage());
       return;
     }
     List<Action.Migrate> pushed = new ArrayList<>();
@@ -247,6 +327,7 @@ public final class Reconciler {
       GroupFamilies src = families.get(m.key());
       if (src == null || src.pushTime() != m.pushTime()) {
         tally.skipped++; // changed since the plan: the next pass decides from fresh reads
+        migrateEvent(ring, m, "skipped", "the source's copy changed since the plan");
         continue;
       }
       if (!startAction(tally)) break; // the PUTs done so far are still verified and their sources deleted
@@ -255,6 +336,7 @@ public final class Reconciler {
         body = Exposition.render(src);
       } catch (IllegalArgumentException ex) {
         tally.error("migrate " + m.key().printable() + ": " + ex.getMessage());
+        migrateEvent(ring, m, "error", ex.getMessage());
         continue;
       }
       write(ring, m.to());
@@ -262,36 +344,47 @@ public final class Reconciler {
       // read, the shorter the window in which a client's push could be overwritten. Costly on a
       // Pushgateway with many groups, but migrations are rare (only quiet groups) and paced anyway.
       try {
-        Double ownerTime = pushTimes(List.of(m.to())).get(m.to()).get(m.key());
+        Double ownerTime = ownerPushTime(m.to(), m.key()); // right after write(): no wait between it and the PUT
         if (ownerTime != null && ownerTime >= m.pushTime()) {
           tally.skipped++; // a client pushed to the owner meanwhile: the next pass deletes the source
+          migrateEvent(ring, m, "skipped", "the owner now holds a copy at least as new");
           continue;
         }
         client.put(m.to(), m.key(), body);
         pushed.add(m);
       } catch (IOException ex) {
         tally.error("migrate " + m.key().printable() + " to " + m.to().id() + ": " + ex.getMessage());
+        migrateEvent(ring, m, "error", ex.getMessage());
       }
     }
     if (pushed.isEmpty()) return;
     Map<Member, Map<GroupingKey, Double>> after;
-    Map<GroupingKey, Double> sourceAfter;
+    Map<GroupingKey, Double> sourceAfter = new HashMap<>();
+    long sourceReadNanos;
     try {
       after = pushTimes(owners(pushed));
-      sourceAfter = pushTimes(List.of(source)).get(source);
+      // The source's re-read guards the deletes below: its cost is charged after them, so that the
+      // deletes follow it at the write pace, as closely as before reads were paced.
+      pacer.acquire(source);
+      MemberPacer.Measured<MemberGroups> read = pacer.measured(() -> client.groups(source));
+      for (GroupSnapshot g : read.value().groups()) sourceAfter.put(g.key(), g.pushTime());
+      sourceReadNanos = read.nanos();
     } catch (IOException ex) {
       tally.error("verify " + pushed.size() + " migrations from " + source.id() + ": " + ex.getMessage());
+      for (Action.Migrate m : pushed) migrateEvent(ring, m, "error", "verify: " + ex.getMessage());
       return;
     }
     for (Action.Migrate m : pushed) {
       Double ownerTime = after.get(m.to()).get(m.key());
       if (ownerTime == null || ownerTime < m.pushTime()) {
         tally.error("migrate " + m.key().printable() + ": not on " + m.to().id() + " after the push");
+        migrateEvent(ring, m, "error", "not on " + m.to().id() + " after the push");
         continue;
       }
       Double sourceTime = sourceAfter.get(m.key());
       if (sourceTime != null && sourceTime != m.pushTime()) {
         tally.skipped++; // pushed to the source meanwhile: keep it, the next pass compares again
+        migrateEvent(ring, m, "skipped", "pushed to the source meanwhile (copied, not deleted there)");
         continue;
       }
       if (sourceTime != null) {
@@ -300,24 +393,40 @@ public final class Reconciler {
           client.delete(source, m.key());
         } catch (IOException ex) {
           tally.error("delete migrated " + m.key().printable() + " on " + source.id() + ": " + ex.getMessage());
+          migrateEvent(ring, m, "error", "copied, but the source's copy not deleted: " + ex.getMessage());
           continue;
         }
       }
       tally.migrated++;
       tally.migratedActions.add(m);
       tally.removed.add(new StaleCopies.Copy(source, m.key()));
+      migrateEvent(ring, m, "done", null);
     }
+    pacer.charge(source, sourceReadNanos);
+  }
+
+  private void migrateEvent(Ring ring, Action.Migrate m, String result, String reason) {
+    emit(ring, "migrate", result, m.key(), m.from(), m.to(), m.pushTime(), Double.NaN, reason);
   }
 
   private static List<Member> owners(List<Action.Migrate> migrations) {
     return migrations.stream().map(Action.Migrate::to).distinct().toList();
   }
 
-  private Map<Member, Map<GroupingKey, Double>> pushTimes(List<Member> members) throws IOException {
+  /** The push time of {@code key} on {@code owner} (null: none), read now; its cost delays the owner's next request. */
+  private Double ownerPushTime(Member owner, GroupingKey key) throws IOException {
+    for (GroupSnapshot g : pacer.timed(owner, () -> client.groups(owner)).groups()) {
+      if (g.key().equals(key)) return g.pushTime();
+    }
+    return null;
+  }
+
+  /** Paced reads of {@code members}, for the verification after a batch. */
+  private Map<Member, Map<GroupingKey, Double>> pushTimes(List<Member> members) throws IOException, InterruptedException {
     Map<Member, Map<GroupingKey, Double>> out = new HashMap<>();
     for (Member m : members) {
       Map<GroupingKey, Double> times = new HashMap<>();
-      for (GroupSnapshot g : client.groups(m).groups()) times.put(g.key(), g.pushTime());
+      for (GroupSnapshot g : pacer.paced(m, () -> client.groups(m)).groups()) times.put(g.key(), g.pushTime());
       out.put(m, times);
     }
     return out;

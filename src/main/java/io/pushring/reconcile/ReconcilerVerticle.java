@@ -15,6 +15,8 @@ import io.pushring.consul.LeaderLock;
 import io.pushring.consul.Leadership;
 import io.pushring.ring.Member;
 import io.pushring.ring.Ring;
+import io.pushring.tap.ReconcileEvent;
+import io.pushring.tap.TapSwitch;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
@@ -83,9 +85,15 @@ public final class ReconcilerVerticle extends VerticleBase {
 
   private final ReconcileMeters meters;
 
-  /** @param httpPort this instance's HTTP port, part of the identity it writes into the lock key */
-  public ReconcilerVerticle(PushringConfig config, MeterRegistry registry, int httpPort) {
+  private final TapSwitch tap;
+
+  /**
+   * @param httpPort this instance's HTTP port, part of the identity it writes into the lock key
+   * @param tap where each pass's actions and summary go while someone taps
+   */
+  public ReconcilerVerticle(PushringConfig config, MeterRegistry registry, int httpPort, TapSwitch tap) {
     this.config = config;
+    this.tap = tap;
     this.settings = config.reconcile();
     this.scheme = config.pushgateways().scheme();
     this.httpPort = httpPort;
@@ -98,7 +106,17 @@ public final class ReconcilerVerticle extends VerticleBase {
     worker = vertx.createSharedWorkerExecutor("pushring-reconcile", 1, 1, TimeUnit.HOURS);
     reconciler = new Reconciler(new PushgatewayClient(scheme, PUSHGATEWAY_TIMEOUT),
         new Reconciler.Settings(settings.quiet().toMillis() / 1000.0, settings.dryRun(), settings.maxActions()), Clock.systemUTC(),
-        settings.rate(), () -> RingPublisher.current(vertx), this::leadershipRefusal);
+        settings.rate(), () -> RingPublisher.current(vertx), this::leadershipRefusal, new ReconcileEvents() {
+          @Override
+          public boolean wanted() {
+            return tap.active();
+          }
+
+          @Override
+          public void publish(ReconcileEvent event) {
+            tap.publish(event);
+          }
+        });
     lastRing = RingPublisher.current(vertx);
     if (config.discovery().mode() == DiscoveryMode.CONSUL) {
       admissionStore = new AdmissionStore(vertx, ConsulSettings.from(config), config.consul().admittedKvKey());
@@ -276,12 +294,22 @@ public final class ReconcilerVerticle extends VerticleBase {
             .put("maxActions", settings.maxActions()))
         .put("passes", passes).put("running", running)
         .put("departed", departedJson())
-        .put("admission", new JsonObject()
-            .put("admitted", new JsonArray(admission.admitted().stream().map(a -> a.member().id()).sorted().toList()))
-            .put("waiting", new JsonArray(admission.waiting().stream().map(Member::id).toList()))
-            .put("dryRun", settings.dryRun())
-            .put("publishedTo", admissionStore != null ? "consul:" + admissionStore.key() : "local"))
+        .put("admission", admissionJson())
         .put("lastPass", last == null ? null : last.toJson());
+  }
+
+  /**
+   * Which members may be scraped. A dry run lists every ring member as admitted (it hides nothing)
+   * and says which a real pass would have admitted ({@code wouldAdmit}) and which not ({@code waiting}).
+   */
+  private JsonObject admissionJson() {
+    JsonArray decided = new JsonArray(admission.admitted().stream().map(a -> a.member().id()).sorted().toList());
+    JsonObject json = new JsonObject().put("dryRun", settings.dryRun())
+        .put("publishedTo", admissionStore != null ? "consul:" + admissionStore.key() : "local")
+        .put("waiting", new JsonArray(admission.waiting().stream().map(Member::id).toList()));
+    if (!settings.dryRun()) return json.put("admitted", decided);
+    return json.put("admitted", new JsonArray(admission.everyMember(0).stream().map(a -> a.member().id()).sorted().toList()))
+        .put("wouldAdmit", decided);
   }
 
   /** Each departed member, with since when it could not be read (absent: it could, or was not tried yet). */

@@ -28,7 +28,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * an index, so a subscriber watching another job costs nothing per event), encodes each matching
  * event once, appends the bytes to each matching subscriber's batch, and hands every non-empty
  * batch to its subscriber as one write. Ring changes ({@value RingPublisher#ADDRESS}) go to every
- * subscriber as an {@code event: ring} block.
+ * subscriber as an {@code event: ring} block. The reconciler's actions ({@value TapSwitch#RECONCILE_ADDRESS},
+ * a few per second at most: its writes are paced) are buffered the same way and go, filtered, as
+ * {@code event: reconcile} blocks.
  *
  * <p>So a router's work per decision does not depend on the number of subscribers, and a
  * subscriber's connection sees at most one write per fan-out, whatever the event rate.
@@ -53,6 +55,7 @@ public final class TapHub extends VerticleBase {
   private final List<TapStream.Subscription> anyJob = new ArrayList<>();
   // Decisions received since the last fan-out; only touched on the hub's context.
   private final List<TapEvent> buffered = new ArrayList<>();
+  private final List<ReconcileEvent> reconcileBuffered = new ArrayList<>();
   private long overBuffer;
   private long budget;
 
@@ -71,6 +74,7 @@ public final class TapHub extends VerticleBase {
     vertx.setPeriodic(FLUSH_MILLIS, t -> fanOut());
     return Future.all(
         vertx.eventBus().<TapEvent>localConsumer(TapSwitch.ADDRESS, this::received).completion(),
+        vertx.eventBus().<ReconcileEvent>localConsumer(TapSwitch.RECONCILE_ADDRESS, this::receivedReconcile).completion(),
         vertx.eventBus().<RingChange>localConsumer(RingPublisher.ADDRESS, msg -> ring(msg.body())).completion());
   }
 
@@ -81,10 +85,17 @@ public final class TapHub extends VerticleBase {
     else overBuffer++;
   }
 
+  /** One action of the reconciler: buffered like a decision, in a buffer of its own. */
+  private void receivedReconcile(Message<ReconcileEvent> msg) {
+    if (reconcileBuffered.size() < bufferCapacity) reconcileBuffered.add(msg.body());
+    else overBuffer++;
+  }
+
   private void fanOut() {
     updateSubscriptions();
 
     budget = BUDGET_BYTES;
+    deliverReconcile(); // first: rare, and what an operator watching a re-shard came for
     int n = buffered.size();
     long dropped = overBuffer;
     for (int i = 0; i < n; i++) {
@@ -109,6 +120,24 @@ public final class TapHub extends VerticleBase {
       s.batchEvents = 0;
       s.lastSentMillis = now;
     }
+  }
+
+  /** Each buffered reconcile event, encoded once, to every subscriber whose filter takes it. */
+  private void deliverReconcile() {
+    if (reconcileBuffered.isEmpty()) return;
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    for (ReconcileEvent e : reconcileBuffered) {
+      Buffer encoded = null;
+      for (TapStream.Subscription s : subscriptions) {
+        if (s.closed() || !s.filter.matches(e) || !s.filter.sampled(random::nextDouble)) continue;
+        if (encoded == null) {
+          encoded = Buffer.buffer("event: reconcile\ndata: " + e.toJson().encode() + "\n\n", StandardCharsets.UTF_8.name());
+        }
+        append(s, encoded, 1);
+      }
+    }
+    tap.published(reconcileBuffered.size());
+    reconcileBuffered.clear();
   }
 
   /** Takes the streams opened and drops those closed since the last call. */

@@ -30,12 +30,15 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class TapSwitch {
   /** The event-bus address of routing decisions ({@link TapEvent}, local only). */
   public static final String ADDRESS = "pushring.tap";
+  /** The event-bus address of the reconciler's actions ({@link ReconcileEvent}, local only). */
+  public static final String RECONCILE_ADDRESS = "pushring.tap.reconcile";
   /** Decisions the hub buffers between two fan-outs ({@link TapHub#FLUSH_MILLIS}); more are dropped. */
   static final int BUFFER_CAPACITY = 1 << 16;
 
   private final EventBus bus;
   // Computed once: publish allocates nothing of its own beyond the event.
   private final DeliveryOptions delivery;
+  private final DeliveryOptions reconcileDelivery;
   private final boolean enabled;
   private final int maxSubscribers;
   private final AtomicInteger subscribers = new AtomicInteger();
@@ -55,8 +58,10 @@ public final class TapSwitch {
    */
   public TapSwitch(Vertx vertx, boolean enabled, int maxSubscribers, MeterRegistry registry) {
     LocalCodec.register(vertx, TapEvent.class);
+    LocalCodec.register(vertx, ReconcileEvent.class);
     this.bus = vertx.eventBus();
     this.delivery = new DeliveryOptions().setLocalOnly(true).setCodecName(new LocalCodec<>(TapEvent.class).name());
+    this.reconcileDelivery = new DeliveryOptions().setLocalOnly(true).setCodecName(new LocalCodec<>(ReconcileEvent.class).name());
     this.enabled = enabled;
     this.maxSubscribers = maxSubscribers;
     this.published = Counter.builder("pushring.tap.events.published")
@@ -95,6 +100,14 @@ public final class TapSwitch {
    */
   public void publish(TapEvent event) {
     bus.publish(ADDRESS, event, delivery);
+  }
+
+  /**
+   * Reconciler side: publishes one of its actions on {@value #RECONCILE_ADDRESS}, for the hub to fan
+   * out as {@code event: reconcile}. Never blocks; callers build the event only while {@link #active}.
+   */
+  public void publish(ReconcileEvent event) {
+    bus.publish(RECONCILE_ADDRESS, event, reconcileDelivery);
   }
 
   /** Events published so far (what the no-subscriber test counts). */

@@ -97,22 +97,19 @@ class K8sManifestsTest {
   }
 
   @Test
-  void prometheusConfigScrapesEveryRegisteredPushgatewayWithHonorLabels() throws IOException {
+  void prometheusConfigScrapesWhatPushringListsWithHonorLabelsAndNoPerPushgatewayLabel() throws IOException {
     Map<String, Object> config = map(new Yaml().load(Files.readString(Path.of("conf/prometheus.yml"))));
     Map<String, Map<String, Object>> jobs = new HashMap<>();
     for (Object each : list(config.get("scrape_configs"))) jobs.put((String) map(each).get("job_name"), map(each));
     assertThat(jobs).containsKeys("pushgateway", "pushring");
     Map<String, Object> pushgateway = jobs.get("pushgateway");
     assertThat(pushgateway.get("honor_labels")).isEqualTo(true);
-    Map<String, Object> sd = map(list(pushgateway.get("consul_sd_configs")).get(0));
-    assertThat(sd.get("services")).isEqualTo(List.of("pushgateway")); // = consul.service's default
-    assertThat(sd).as("no health filter: every registered Pushgateway is scraped").doesNotContainKey("filter");
-    for (Object each : list(pushgateway.getOrDefault("relabel_configs", List.of()))) {
-      Map<String, Object> rule = map(each);
-      boolean onHealth = String.valueOf(rule.get("source_labels")).contains("__meta_consul_health");
-      assertThat(onHealth && List.of("keep", "drop").contains(rule.get("action")))
-          .as("a relabel rule keeping or dropping targets by Consul health: %s", rule).isFalse();
-    }
+    Map<String, Object> sd = map(list(pushgateway.get("http_sd_configs")).get(0));
+    assertThat((String) sd.get("url")).as("pushring's HTTP SD of the admitted Pushgateways").endsWith(":9292/sd/pushgateways");
+    assertThat(pushgateway).as("no discovery but pushring's: it alone knows which Pushgateways are admitted")
+        .doesNotContainKeys("consul_sd_configs", "static_configs");
+    assertThat(pushgateway).as("no rule adding a per-Pushgateway label to pushed series")
+        .doesNotContainKeys("relabel_configs", "metric_relabel_configs");
   }
 
   @SuppressWarnings("unchecked")

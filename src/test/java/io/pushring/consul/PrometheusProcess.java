@@ -2,6 +2,7 @@ package io.pushring.consul;
 
 import io.pushring.testing.Await;
 import io.pushring.testing.FreePorts;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -91,6 +92,14 @@ public final class PrometheusProcess implements AutoCloseable {
   /** An instant query's {@code data}. */
   public JsonObject query(String promql) {
     return api("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
+  }
+
+  /** {@code GET /api/v1/series}: every series matching {@code match} between the two times (epoch seconds), from the TSDB. */
+  public JsonArray series(String match, long startSeconds, long endSeconds) {
+    HttpResponse<String> r = get("/api/v1/series?match[]=" + URLEncoder.encode(match, StandardCharsets.UTF_8)
+        + "&start=" + startSeconds + "&end=" + endSeconds);
+    if (r.statusCode() != 200) throw new IllegalStateException("series " + match + ": " + r.statusCode() + " " + r.body());
+    return new JsonObject(r.body()).getJsonArray("data");
   }
 
   private JsonObject api(String pathAndQuery) {

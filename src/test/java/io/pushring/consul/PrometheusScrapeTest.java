@@ -3,15 +3,22 @@ package io.pushring.consul;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.pushring.bus.RingPublisher;
+import io.pushring.key.GroupingKey;
+import io.pushring.key.GroupingKeyParser;
 import io.pushring.ring.Member;
-import io.pushring.testing.PushgatewayProcess;
 import io.pushring.testing.Await;
+import io.pushring.testing.PushgatewayProcess;
 import io.pushring.testing.consul.ConsulFixture;
-import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,38 +37,30 @@ import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.Yaml;
 
 /**
- * Issue 3, the Prometheus side: a REAL Prometheus runs the scrape configuration of
- * {@code conf/prometheus.yml} against real Pushgateways registered in Consul, and through its HTTP API
- * ({@code /api/v1/targets}, {@code /api/v1/query}) it must discover and scrape (health "up") every
- * registered Pushgateway: the three pushring's registrar registered and a fourth whose Consul check
- * fails (critical: out of pushring's ring, yet scraped, because a sick Pushgateway still holds data);
- * a group pushed through pushring must come back with its own job label (honor_labels) and the
- * {@code pushgateway} label of the Pushgateway that holds it; the pushring job scrapes pushring.
- *
- * <p>Two variants of the same checks: {@link #prometheusConsulSdScrapesEveryRegisteredPushgateway()}
- * runs {@code conf/prometheus.yml} as written (consul_sd_configs). Debian's Prometheus (bookworm 2.42,
- * also trixie 2.53) is built WITHOUT Consul SD ("Disable Consul SD until its Debian package is back
- * in shape", Debian changelog), so that variant is skipped unless the binary accepts consul_sd_configs
- * (point env {@value PrometheusProcess#ENV} at one that does). {@link
- * #prometheusScrapesEveryRegisteredPushgatewayThroughHttpSd()} swaps only the discovery for
- * http_sd_configs fed by {@link ConsulHttpSdBridge}, so the real Prometheus runs everywhere.
+ * The Prometheus side, with a REAL Prometheus (Debian's 2.42) running the scrape configuration of
+ * {@code conf/prometheus.yml} as shipped (only its addresses and the scrape interval changed):
+ * pushring in Consul mode with the reconciler on, three real Pushgateways its registrar registered
+ * and a fourth registered with a failing check. Prometheus discovers through pushring's
+ * {@code GET /sd/pushgateways} exactly the admitted members (not the critical one, which is out of
+ * the ring); a group pushed through pushring comes back with its own labels only (honor_labels, no
+ * per-Pushgateway label); a group pushed without an instance label and moved by the reconciler from
+ * one Pushgateway to another is ONE series in Prometheus's TSDB, while {@code up} keeps one series per
+ * Pushgateway; and the pushring job scrapes pushring.
  */
 class PrometheusScrapeTest {
   private static final String SICK_CHECK_PATH = "/-/no-such-health-endpoint"; // 404: the check is critical
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @RegisterExtension
   final ConsulFleet env = ConsulFleet.withPushgateways(3);
 
   private ConsulFixture consul;
   private Fleet fleet;
-  private Vertx vertx;
-  private String service;
+  private ConsulFleet.Pushring pushring;
   private int port;
   private Path dir;
   private final List<AutoCloseable> toClose = new ArrayList<>();
   private int sick;
-  private String pushedPath;
-  private String pushedOwner;
 
   @BeforeEach
   void start() {
@@ -69,33 +68,23 @@ class PrometheusScrapeTest {
         PrometheusProcess.binary() + " missing: `make test` installs Debian's prometheus (apt-get install prometheus)");
     consul = env.consul();
     fleet = env.fleet();
-    service = env.service();
-    ConsulFleet.Pushring pushring = env.deployRegisteringFleet();
-    vertx = pushring.vertx();
+    pushring = env.deployRegisteringFleet(
+        "PUSHRING_RECONCILE_ENABLED", "true",
+        "PUSHRING_RECONCILE_INTERVAL", "1s",
+        "PUSHRING_RECONCILE_SETTLE", "300ms",
+        "PUSHRING_RECONCILE_QUIET", "6s",
+        "PUSHRING_RECONCILE_RATE", "500",
+        "PUSHRING_RECONCILE_LOCK_TTL", "2s",
+        "PUSHRING_RECONCILE_LOCK_LOCK_DELAY", "1s");
     port = pushring.port();
     sick = fleet.add();
     PushgatewayProcess sickPg = fleet.get(sick);
-    consul.registerService(fleet.id(sick), service, sickPg.host(), sickPg.port(),
+    consul.registerService(fleet.id(sick), env.service(), sickPg.host(), sickPg.port(),
         sickPg.baseUrl() + SICK_CHECK_PATH, "1s", null);
     Set<String> healthy = new TreeSet<>(fleet.ids());
     healthy.remove(fleet.id(sick));
     Await.until("pushring's ring to hold the 3 passing Pushgateways", Duration.ofSeconds(15),
-        () -> ringIds().equals(healthy));
-    Await.until("Consul to hold 4 registered Pushgateways, 3 passing", Duration.ofSeconds(15),
-        () -> consul.allServiceIds(service).size() == 4 && consul.passingServiceIds(service).equals(List.copyOf(healthy)));
-    // One group pushed the way clients push: to pushring, then to where its 307 points.
-    pushedPath = "/metrics/job/prom-scrape-test/instance/batch-7";
-    String location;
-    try (Locations locations = new Locations()) {
-      location = locations.put(port, pushedPath);
-    }
-    for (int i = 0; i < fleet.size(); i++) {
-      if (location.equals(fleet.get(i).baseUrl() + pushedPath)) {
-        assertThat(fleet.get(i).put(pushedPath, "prom_scrape_test_total 42\n").status()).isEqualTo(200);
-        pushedOwner = fleet.id(i);
-      }
-    }
-    assertThat(pushedOwner).as("owner of " + pushedPath + " (redirected to " + location + ")").isNotNull();
+        () -> pushring.ringIds().equals(healthy));
     dir = Path.of(System.getenv().getOrDefault("PUSHRING_TEST_BUILD_DIR", "target"), "prometheus-" + UUID.randomUUID());
   }
 
@@ -105,81 +94,112 @@ class PrometheusScrapeTest {
   }
 
   @Test
-  void prometheusConsulSdScrapesEveryRegisteredPushgateway() {
-    Map<String, Object> config = config();
-    Map<String, Object> sd = single(job(config, "pushgateway"), "consul_sd_configs");
-    sd.put("server", consul.hostPort());
-    sd.put("services", List.of(service));
-    sd.put("refresh_interval", "1s");
-    String token = System.getenv(ConsulFixture.TOKEN_ENV);
-    if (token != null && !token.isBlank()) sd.put("token", token.trim());
-    PrometheusProcess prometheus;
-    try {
-      prometheus = PrometheusProcess.start(write(config), dir);
-    } catch (PrometheusProcess.Exited e) {
-      assumeTrue(!e.getMessage().contains("consul_sd_configs not found"), PrometheusProcess.binary()
-          + " is built without Consul SD (Debian's are: \"Disable Consul SD until its Debian package is back in"
-          + " shape\"); set " + PrometheusProcess.ENV + " to a Prometheus that has it to run this variant");
-      throw e;
+  void prometheusScrapesTheAdmittedPushgatewaysAndAMovedGroupStaysOneSeries() throws Exception {
+    long t0 = System.currentTimeMillis() / 1000 - 1;
+    PrometheusProcess prometheus = PrometheusProcess.start(write(config()), dir);
+    toClose.add(0, prometheus);
+
+    // Discovery: exactly the admitted members, all up; not the critical one (out of the ring).
+    Map<String, String> expected = new TreeMap<>(); // scrape address -> member id
+    for (int i = 0; i < fleet.size(); i++) {
+      if (i != sick) expected.put(fleet.get(i).host() + ":" + fleet.get(i).port(), fleet.id(i));
     }
-    toClose.add(0, prometheus);
-    assertScrapesEveryRegisteredPushgateway(prometheus, "consul_sd_configs");
-  }
-
-  @Test
-  void prometheusScrapesEveryRegisteredPushgatewayThroughHttpSd() {
-    ConsulHttpSdBridge bridge = new ConsulHttpSdBridge(consul.hostPort(), service);
-    toClose.add(bridge);
-    Map<String, Object> config = config();
-    Map<String, Object> job = job(config, "pushgateway");
-    assertThat(job.remove("consul_sd_configs")).as("conf/prometheus.yml discovers the fleet with consul_sd_configs")
-        .isNotNull();
-    job.put("http_sd_configs", List.of(new TreeMap<>(Map.of("url", bridge.url(), "refresh_interval", "1s"))));
-    PrometheusProcess prometheus = PrometheusProcess.start(write(config), dir);
-    toClose.add(0, prometheus);
-    assertScrapesEveryRegisteredPushgateway(prometheus, "http_sd_configs (Consul SD stand-in)");
-  }
-
-  private void assertScrapesEveryRegisteredPushgateway(PrometheusProcess prometheus, String discovery) {
-    Map<String, String> expected = new TreeMap<>(); // scrape address -> Consul service ID
-    for (int i = 0; i < fleet.size(); i++) expected.put(fleet.get(i).host() + ":" + fleet.get(i).port(), fleet.id(i));
-    long took = Await.until(() -> "every registered Pushgateway up in " + prometheus.baseUrl() + "/api/v1/targets: "
-            + pushgatewayTargets(prometheus), Duration.ofSeconds(30),
-        () -> {
-          Map<String, JsonObject> targets = pushgatewayTargets(prometheus);
+    long took = Await.until(() -> "the admitted Pushgateways up in " + prometheus.baseUrl() + "/api/v1/targets: "
+        + jobTargets(prometheus, "pushgateway").keySet() + ", pushring lists " + sd(), Duration.ofSeconds(30), () -> {
+          Map<String, JsonObject> targets = jobTargets(prometheus, "pushgateway");
           return targets.keySet().equals(expected.keySet())
               && targets.values().stream().allMatch(t -> "up".equals(t.getString("health")));
         });
-    Map<String, JsonObject> targets = pushgatewayTargets(prometheus);
+    Map<String, JsonObject> targets = jobTargets(prometheus, "pushgateway");
     for (Map.Entry<String, JsonObject> t : targets.entrySet()) {
-      assertThat(t.getValue().getJsonObject("labels").getString("pushgateway")).as("pushgateway label of " + t.getKey())
-          .isEqualTo(expected.get(t.getKey()));
+      assertThat(t.getValue().getJsonObject("discoveredLabels").getString("__meta_pushring_member_id"))
+          .as("discovered member id of " + t.getKey()).isEqualTo(expected.get(t.getKey()));
+      assertThat(t.getValue().getJsonObject("labels").fieldNames()).as("target labels of " + t.getKey())
+          .containsExactlyInAnyOrder("job", "instance");
     }
-    String sickAddress = fleet.get(sick).host() + ":" + fleet.get(sick).port();
-    assertThat(targets.get(sickAddress).getJsonObject("discoveredLabels").getString("__meta_consul_health"))
-        .as("the 4th Pushgateway is critical in Consul, yet scraped").isEqualTo("critical");
-    assertThat(ringIds()).as("pushring does not route to it").doesNotContain(fleet.id(sick));
+    assertThat(ids(sd())).as("what pushring lists").isEqualTo(new TreeSet<>(expected.values()));
 
-    // honor_labels: the pushed group keeps its own job; the pushgateway label says where it lives.
+    // honor_labels: a group pushed through pushring keeps its own job and instance, and gains nothing.
+    String path = "/metrics/job/prom-scrape-test/instance/batch-7";
+    try (Locations locations = new Locations()) {
+      String location = locations.put(port, path);
+      assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(location)).PUT(HttpRequest.BodyPublishers.ofString(
+          "prom_scrape_test_total 42\n")).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+    }
     JsonObject[] series = new JsonObject[1];
     Await.until("the pushed group in Prometheus", Duration.ofSeconds(20), () -> {
-      var result = prometheus.query("prom_scrape_test_total").getJsonArray("result");
+      JsonArray result = prometheus.query("prom_scrape_test_total").getJsonArray("result");
       if (result.isEmpty()) return false;
       series[0] = result.getJsonObject(0).getJsonObject("metric");
       return true;
     });
-    assertThat(series[0].getString("job")).as("job label of the pushed group (honor_labels)").isEqualTo("prom-scrape-test");
-    assertThat(series[0].getString("instance")).isEqualTo("batch-7");
-    assertThat(series[0].getString("pushgateway")).isEqualTo(pushedOwner);
-    System.out.printf("[prometheus] %s via %s on %s: %d registered Pushgateways (1 critical) all scraped \"up\""
-            + " after %d ms; pushed group came back as %s (pid %d)%n",
-        PrometheusProcess.binary(), discovery, consul.kind(), targets.size(), took, series[0].encode(), prometheus.pid());
+    assertThat(series[0].getMap()).isEqualTo(Map.of("__name__", "prom_scrape_test_total", "job", "prom-scrape-test",
+        "instance", "batch-7"));
+
+    // A group pushed without an instance label, first exported by a non-owner, then moved to its owner by the reconciler.
+    String moved = "/metrics/job/prom-moved-group";
+    GroupingKey key = GroupingKeyParser.parse(moved);
+    Member owner = pushring.ring().route(key);
+    int from = -1;
+    for (int i = 0; i < fleet.size(); i++) if (i != sick && !fleet.id(i).equals(owner.id())) from = i;
+    int fromIndex = from;
+    int ownerIndex = fleet.ids().indexOf(owner.id());
+    assertThat(fleet.get(from).put(moved, "# TYPE prom_moved_total counter\nprom_moved_total 7\n").status()).isEqualTo(200);
+    Await.until("Prometheus to scrape the group from the non-owner", Duration.ofSeconds(20),
+        () -> !prometheus.query("prom_moved_total").getJsonArray("result").isEmpty());
+    assertThat(holds(fleet.get(fromIndex), "prom-moved-group")).as("still on the non-owner when first scraped").isTrue();
+    Await.until("the reconciler to move the group to its owner (quiet 6s)", Duration.ofSeconds(30),
+        () -> holds(fleet.get(ownerIndex), "prom-moved-group") && !holds(fleet.get(fromIndex), "prom-moved-group"));
+    long movedAt = System.currentTimeMillis() / 1000;
+    Await.until("Prometheus to scrape the group from its owner", Duration.ofSeconds(20),
+        () -> scrapedAfter(prometheus, "prom_moved_total", movedAt + 2));
+    long t1 = System.currentTimeMillis() / 1000 + 1;
+    JsonArray movedSeries = prometheus.series("prom_moved_total", t0, t1);
+    assertThat(movedSeries).as("series of the moved group over the whole run").hasSize(1);
+    assertThat(movedSeries.getJsonObject(0).getMap()).isEqualTo(Map.of("__name__", "prom_moved_total", "job", "prom-moved-group"));
+    assertThat(prometheus.query("resets(prom_moved_total[5m])").getJsonArray("result").getJsonObject(0)
+        .getJsonArray("value").getString(1)).as("resets() of the moved group").isEqualTo("0");
+    JsonArray up = prometheus.series("up{job=\"pushgateway\"}", t0, t1);
+    assertThat(up).as("up: one series per scraped Pushgateway").hasSize(3);
+    Set<String> upInstances = new TreeSet<>();
+    for (Object u : up) upInstances.add(((JsonObject) u).getString("instance"));
+    assertThat(upInstances).isEqualTo(expected.keySet());
+    System.out.printf("[prometheus] %s on %s: %d admitted Pushgateways discovered through pushring and up after %d ms"
+            + " (the critical one not scraped); a group moved %s -> %s by the reconciler is 1 series, resets() 0;"
+            + " up has %d series (pid %d)%n", PrometheusProcess.binary(), consul.kind(), targets.size(), took,
+        fleet.id(fromIndex), owner.id(), up.size(), prometheus.pid());
+
     Await.until(() -> "pushring's own target up: " + jobTargets(prometheus, "pushring"), Duration.ofSeconds(20),
         () -> jobTargets(prometheus, "pushring").values().stream().anyMatch(t -> "up".equals(t.getString("health"))));
   }
 
-  private Map<String, JsonObject> pushgatewayTargets(PrometheusProcess prometheus) {
-    return jobTargets(prometheus, "pushgateway");
+  private static boolean holds(PushgatewayProcess pg, String job) {
+    return pg.groups().stream().anyMatch(g -> job.equals(g.get("job")));
+  }
+
+  /** The newest sample of {@code metric} was scraped at or after {@code epochSeconds}. */
+  private static boolean scrapedAfter(PrometheusProcess prometheus, String metric, long epochSeconds) {
+    JsonArray result = prometheus.query("timestamp(" + metric + ")").getJsonArray("result");
+    return !result.isEmpty() && Double.parseDouble(result.getJsonObject(0).getJsonArray("value").getString(1)) >= epochSeconds;
+  }
+
+  private String sd() {
+    try {
+      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/sd/pushgateways"))
+          .GET().build(), HttpResponse.BodyHandlers.ofString());
+      return r.body();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Set<String> ids(String sd) {
+    Set<String> ids = new TreeSet<>();
+    for (Object g : new JsonArray(sd)) ids.add(((JsonObject) g).getJsonObject("labels").getString("__meta_pushring_member_id"));
+    return ids;
   }
 
   /** Active targets of {@code job}, by scrape address. */
@@ -192,7 +212,7 @@ class PrometheusScrapeTest {
     return out;
   }
 
-  /** conf/prometheus.yml, scraping every second, with pushring's job pointed at this pushring. */
+  /** conf/prometheus.yml, scraping every second, its SD and pushring job pointed at this pushring. */
   @SuppressWarnings("unchecked")
   private Map<String, Object> config() {
     Map<String, Object> config;
@@ -202,8 +222,12 @@ class PrometheusScrapeTest {
       throw new UncheckedIOException(e);
     }
     ((Map<String, Object>) config.get("global")).put("scrape_interval", "1s");
-    Map<String, Object> pushring = job(config, "pushring");
-    single(pushring, "static_configs").put("targets", List.of("127.0.0.1:" + port));
+    Map<String, Object> sd = single(job(config, "pushgateway"), "http_sd_configs");
+    String url = (String) sd.get("url");
+    assertThat(url).endsWith("127.0.0.1:9292/sd/pushgateways");
+    sd.put("url", url.replace(":9292", ":" + port));
+    sd.put("refresh_interval", "1s");
+    single(job(config, "pushring"), "static_configs").put("targets", List.of("127.0.0.1:" + port));
     return config;
   }
 
@@ -234,12 +258,5 @@ class PrometheusScrapeTest {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  private Set<String> ringIds() {
-    Set<String> ids = new TreeSet<>();
-    var ring = RingPublisher.current(vertx);
-    if (ring != null) for (Member m : ring.members()) ids.add(m.id());
-    return ids;
   }
 }

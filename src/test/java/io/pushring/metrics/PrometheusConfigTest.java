@@ -5,12 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.yaml.snakeyaml.DumperOptions;
-import org.yaml.snakeyaml.Yaml;
 
 /** The shipped {@code conf/prometheus.yml} is valid for Prometheus and scrapes pushring itself. */
 class PrometheusConfigTest {
@@ -21,11 +17,6 @@ class PrometheusConfigTest {
     Path promtool = Path.of(System.getProperty("pushring.promtool.bin", "/usr/bin/promtool"));
     assertThat(Files.isExecutable(promtool)).as("%s: `make test` installs Debian's prometheus", promtool).isTrue();
     String out = promtoolCheck(promtool, CONFIG);
-    if (out.contains("field consul_sd_configs not found")) {
-      // Debian builds Prometheus without Consul SD; check everything else of the file with it.
-      // (io.pushring.consul.PrometheusScrapeTest runs the consul_sd job with a Prometheus that has it.)
-      out = promtoolCheck(promtool, withoutConsulSd(CONFIG));
-    }
     assertThat(out).startsWith("OK:");
     String yaml = Files.readString(CONFIG);
     assertThat(yaml).contains("job_name: pushring").contains("metrics_path: /metrics").contains(":9292");
@@ -38,17 +29,5 @@ class PrometheusConfigTest {
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     return p.exitValue() == 0 ? "OK: " + out : out;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Path withoutConsulSd(Path config) throws Exception {
-    Map<String, Object> tree = new Yaml().load(Files.readString(config));
-    for (Object job : (List<Object>) tree.get("scrape_configs")) ((Map<String, Object>) job).remove("consul_sd_configs");
-    DumperOptions options = new DumperOptions();
-    options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
-    Path copy = Files.createTempFile("prometheus-without-consul-sd-", ".yml");
-    copy.toFile().deleteOnExit();
-    Files.writeString(copy, new Yaml(options).dump(tree));
-    return copy;
   }
 }

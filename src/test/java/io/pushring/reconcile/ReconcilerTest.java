@@ -333,6 +333,29 @@ class ReconcilerTest {
     assertThat(value(a, k)).isEqualTo("3");
   }
 
+  /**
+   * Reads are paced by their cost: a clock on which every read takes 10 ms, a write pace of 1 ms:
+   * without read pacing nothing would ever wait; with it, requests to the owner after its re-reads do.
+   */
+  @Test
+  void readsDelayTheNextRequestToTheMemberRead() throws Exception {
+    Ring three = Ring.build(Placement.GROUPING_KEY, List.of(a, b, c), 11);
+    List<GroupingKey> lost = ownedBy(three, a, "paced", 3);
+    for (GroupingKey k : lost) push(c, k, "v 1\n");
+    long[] fake = {0};
+    List<Long> sleeps = new ArrayList<>();
+    MemberPacer pacer = new MemberPacer(1000, () -> fake[0] += 5_000_000L, nanos -> {
+      sleeps.add(nanos);
+      fake[0] += nanos;
+    });
+    PassReport report = new Reconciler(CLIENT, new Reconciler.Settings(0, false), Clock.systemUTC(), pacer, () -> three)
+        .pass(three, List.of());
+    assertThat(report.migrated()).isEqualTo(3);
+    assertThat(report.errors()).isEmpty();
+    assertThat(sleeps).as("waits after reads").isNotEmpty();
+    assertThat(sleeps.stream().mapToLong(Long::longValue).sum()).isGreaterThanOrEqualTo(40_000_000L);
+  }
+
   private static List<GroupingKey> concat(List<GroupingKey> x, List<GroupingKey> y) {
     List<GroupingKey> out = new ArrayList<>(x);
     out.addAll(y);

@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pushring.PushringApp;
 import io.pushring.bus.RingPublisher;
+import io.pushring.key.GroupingKey;
 import io.pushring.key.GroupingKeyParser;
 import io.pushring.ring.Member;
 import io.pushring.ring.Ring;
 import io.pushring.testing.JdkHttp;
+import io.pushring.testing.PushgatewayProcess;
 import io.pushring.testing.TestConfig;
 import io.vertx.core.Vertx;
 import java.io.File;
@@ -137,6 +139,67 @@ class StatusPageTest {
     Files.write(shot, browser.getScreenshotAs(OutputType.BYTES));
     System.out.println("status page screenshot: " + shot.toAbsolutePath() + " (" + Files.size(shot) + " bytes)");
     assertThat(Files.size(shot)).isGreaterThan(10_000);
+  }
+
+  /**
+   * The reconciler panel, against two real Pushgateways in a dry run: its state, the last pass's
+   * figures, the plan's first actions (a migration of a group held off its owner), and a departed
+   * member once the ring drops one.
+   */
+  @Test
+  void theReconcilerPanelShowsTheLastPassItsPlanAndDepartedMembers() throws IOException {
+    vertx.close().await();
+    List<PushgatewayProcess> pgs = new ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) pgs.add(PushgatewayProcess.start());
+      List<Member> fleet = pgs.stream().map(pg -> Member.ofAddress(pg.host(), pg.port())).toList();
+      vertx = PushringApp.newVertx();
+      port = PushringApp.deploy(vertx, TestConfig.staticMembers(
+          fleet.stream().map(Member::address).collect(java.util.stream.Collectors.joining(",")),
+          "PUSHRING_RECONCILE_ENABLED", "true", "PUSHRING_RECONCILE_DRY_RUN", "true",
+          "PUSHRING_RECONCILE_INTERVAL", "1s", "PUSHRING_RECONCILE_SETTLE", "0s", "PUSHRING_RECONCILE_QUIET", "0s"))
+          .await().port();
+      Ring ring = RingPublisher.current(vertx);
+      GroupingKey misplaced = null;
+      for (int i = 0; misplaced == null; i++) {
+        GroupingKey k = GroupingKeyParser.parse("/metrics/job/panel/instance/host-" + i);
+        if (ring.route(k).equals(fleet.get(0))) misplaced = k;
+      }
+      assertThat(pgs.get(1).put(misplaced.base64Path(), "m 1\n").status()).isEqualTo(200);
+
+      browser.get("http://127.0.0.1:" + port + "/");
+      WebDriverWait wait = new WebDriverWait(browser, WAIT);
+      wait.ignoring(StaleElementReferenceException.class);
+      wait.until(d -> "dry-run".equals(d.findElement(By.id("rc-state")).getAttribute("data-state")));
+      String group = misplaced.printable();
+      // The panel is redrawn at every poll: each read is one wait, so a redraw between find and read retries.
+      String planned = wait.until(d -> d.findElements(By.cssSelector("#rc-plan tbody tr[data-action='migrate']"))
+          .stream().map(WebElement::getText).filter(t -> t.contains(group)).findFirst().orElse(null));
+      assertThat(planned).contains("migrate (planned)", fleet.get(1).id(), fleet.get(0).id());
+      assertThat(text(wait, "#rc-pass")).contains("last pass", "ring v1", "3 members read", "ms");
+      assertThat(text(wait, "#rc-cards [data-figure='scanned']")).startsWith("1");
+      assertThat(text(wait, "#rc-cards [data-figure='migrated']")).startsWith("0");
+
+      // Member 2 leaves the ring (still running): the panel lists it as departed.
+      Member leaving = fleet.get(2);
+      vertx.runOnContext(v -> RingPublisher.publish(vertx, ring.withMembers(fleet.subList(0, 2), 2)));
+      wait.until(d -> d.findElement(By.id("rc-pass")).getText().contains("ring v2"));
+      assertThat(text(wait, "#rc-departed")).as("read empty: forgotten").isEqualTo("no departed member");
+      pgs.get(2).put(misplaced.base64Path(), "m 2\n");
+      vertx.runOnContext(v -> RingPublisher.publish(vertx, ring.withMembers(fleet, 3)));
+      vertx.runOnContext(v -> RingPublisher.publish(vertx, ring.withMembers(fleet.subList(0, 2), 4)));
+      wait.until(d -> d.findElement(By.id("rc-departed")).getText().contains(leaving.id()));
+      assertThat(text(wait, "#rc-departed")).startsWith("departed members still read");
+      Path shot = Path.of(System.getenv().getOrDefault("PUSHRING_TEST_BUILD_DIR", "target"), "status-page-reconciler.png");
+      Files.createDirectories(shot.getParent());
+      Files.write(shot, browser.getScreenshotAs(OutputType.BYTES));
+    } finally {
+      pgs.forEach(PushgatewayProcess::close);
+    }
+  }
+
+  private static String text(WebDriverWait wait, String css) {
+    return wait.until(d -> d.findElement(By.cssSelector(css)).getText());
   }
 
   @Test

@@ -59,6 +59,38 @@ class TapFilterTest {
     assertThat(f.describe()).isEqualTo("job=* member=* decision=reject,unavailable sample=1");
   }
 
+  private static ReconcileEvent reconcile(String action, String job, String from, String to) {
+    return new ReconcileEvent(0, 1, action, "done", job == null ? null : GroupingKeyParser.parse("/metrics/job/" + job),
+        from, from == null ? null : from.replace('_', ':'), to, to == null ? null : to.replace('_', ':'), 1, 2, null, null);
+  }
+
+  @Test
+  void reconcileEventsAreFilteredByTypeJobMemberAndAction() {
+    ReconcileEvent migrate = reconcile("migrate", "batch", "10.0.0.1_9091", "10.0.0.2_9091");
+    ReconcileEvent pass = reconcile("pass", null, null, null);
+    assertThat(TapFilter.ALL.matches(migrate)).isTrue();
+    assertThat(TapFilter.ALL.matches(pass)).isTrue();
+    assertThat(TapFilter.parse(params("type", "reconcile")).matches(migrate)).isTrue();
+    assertThat(TapFilter.parse(params("type", "route")).matches(migrate)).isFalse();
+    assertThat(TapFilter.parse(params("type", "reconcile")).matches(event("a", "m", "a:1", "redirect"))).isFalse();
+    assertThat(TapFilter.parse(params("job", "batch")).matches(migrate)).isTrue();
+    assertThat(TapFilter.parse(params("job", "batch")).matches(pass)).as("no job").isFalse();
+    assertThat(TapFilter.parse(params("member", "10.0.0.2:9091")).matches(migrate)).as("either end, by address").isTrue();
+    assertThat(TapFilter.parse(params("member", "10.0.0.1_9091")).matches(migrate)).as("either end, by id").isTrue();
+    assertThat(TapFilter.parse(params("member", "10.0.0.3_9091")).matches(migrate)).isFalse();
+    TapFilter actions = TapFilter.parse(params("action", "delete, Migrate"));
+    assertThat(actions.matches(migrate)).isTrue();
+    assertThat(actions.matches(pass)).isFalse();
+    assertThat(actions.matches(event("a", "m", "a:1", "redirect"))).as("a routing decision has no action").isFalse();
+    assertThat(TapFilter.parse(params("decision", "redirect")).matches(migrate)).as("no decision").isFalse();
+    assertThat(actions.describe()).isEqualTo("job=* member=* decision=* action=delete,migrate sample=1");
+    assertThat(TapFilter.parse(params("type", "reconcile")).describe()).startsWith("type=reconcile job=*");
+    assertThatThrownBy(() -> TapFilter.parse(params("action", "teleport")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("action:").hasMessageContaining("teleport");
+    assertThatThrownBy(() -> TapFilter.parse(params("type", "ring")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("type:");
+  }
+
   @Test
   void badParametersAreNamed() {
     assertThatThrownBy(() -> TapFilter.parse(params("decision", "redirect,teleport")))
