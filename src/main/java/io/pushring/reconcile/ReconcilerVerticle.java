@@ -294,12 +294,22 @@ public final class ReconcilerVerticle extends VerticleBase {
             .put("maxActions", settings.maxActions()))
         .put("passes", passes).put("running", running)
         .put("departed", departedJson())
-        .put("admission", new JsonObject()
-            .put("admitted", new JsonArray(admission.admitted().stream().map(a -> a.member().id()).sorted().toList()))
-            .put("waiting", new JsonArray(admission.waiting().stream().map(Member::id).toList()))
-            .put("dryRun", settings.dryRun())
-            .put("publishedTo", admissionStore != null ? "consul:" + admissionStore.key() : "local"))
+        .put("admission", admissionJson())
         .put("lastPass", last == null ? null : last.toJson());
+  }
+
+  /**
+   * Which members may be scraped. A dry run lists every ring member as admitted (it hides nothing)
+   * and says which a real pass would have admitted ({@code wouldAdmit}) and which not ({@code waiting}).
+   */
+  private JsonObject admissionJson() {
+    JsonArray decided = new JsonArray(admission.admitted().stream().map(a -> a.member().id()).sorted().toList());
+    JsonObject json = new JsonObject().put("dryRun", settings.dryRun())
+        .put("publishedTo", admissionStore != null ? "consul:" + admissionStore.key() : "local")
+        .put("waiting", new JsonArray(admission.waiting().stream().map(Member::id).toList()));
+    if (!settings.dryRun()) return json.put("admitted", decided);
+    return json.put("admitted", new JsonArray(admission.everyMember(0).stream().map(a -> a.member().id()).sorted().toList()))
+        .put("wouldAdmit", decided);
   }
 
   /** Each departed member, with since when it could not be read (absent: it could, or was not tried yet). */
