@@ -29,15 +29,18 @@ class KillReturnTest {
   final ConsulFleet env = ConsulFleet.withPersistentPushgateways(3);
 
   private ReshardHarness harness;
+  private TapRecorder tap;
 
   @AfterEach
   void stop() {
+    if (tap != null) tap.close();
     if (harness != null) harness.close();
   }
 
   @Test
   void afterAKillAndAReturnWithItsFileEveryGroupIsOnItsOwnerOnlyWithItsNewestValue() {
     harness = new ReshardHarness(env, 3, ReshardHarness.COUNTERS, ReshardHarness.ONCE);
+    tap = new TapRecorder(harness.port());
     Workload clients = harness.workload();
     long start = System.nanoTime();
     clients.seed();
@@ -47,6 +50,7 @@ class KillReturnTest {
 
     int victim = 1;
     long killedAt = System.nanoTime();
+    System.out.printf("[reshard] SIGKILL at %s%n", java.time.Instant.now());
     harness.fleet().kill(victim);
     long ringWithout = harness.awaitRing(Duration.ofSeconds(10));
     long failuresAtKill = clients.failures();
@@ -57,8 +61,17 @@ class KillReturnTest {
         harness.fleet().id(victim), ringWithout, failuresAtKill, failuresWhileAway);
 
     long restartedAt = System.nanoTime();
+    System.out.printf("[reshard] restart at %s%n", java.time.Instant.now());
+    long outOfRingMillis = Long.getLong("probe.outOfRingMillis", 0);
+    if (outOfRingMillis > 0) harness.deregister(victim);
     harness.fleet().restart(victim);
+    if (outOfRingMillis > 0) {
+      harness.awaitRing(Duration.ofSeconds(10));
+      try { Thread.sleep(outOfRingMillis); } catch (InterruptedException e) { throw new AssertionError(e); }
+      harness.register(victim);
+    }
     long ringWith = harness.awaitRing(Duration.ofSeconds(10));
+    System.out.printf("[reshard] back in the ring at %s%n", java.time.Instant.now());
     long changedAt = System.nanoTime();
     // What its file brought back, read at once: the once-pushed groups it owns must be among them,
     // else a loss later is the file's (the crash), not pushring's.
@@ -75,6 +88,16 @@ class KillReturnTest {
     System.out.printf("[reshard] kill/return: %s; final %s; since kill %d ms; reconcile %s%n",
         clients.summary(), exact, Await.millisSince(killedAt),
         harness.reconcile().getJsonObject("lastPass"));
+    for (String lost : exact.missing()) {
+      System.out.printf("[reshard] LOST %s: history%n", lost);
+      for (io.vertx.core.json.JsonObject e : tap.history(lost)) System.out.printf("[reshard]   %s%n", e.encode());
+    }
+    if (!exact.missing().isEmpty()) {
+      System.out.printf("[reshard] passes:%n");
+      for (io.vertx.core.json.JsonObject e : tap.all()) {
+        if ("pass".equals(e.getString("action")) || "read".equals(e.getString("action"))) System.out.printf("[reshard]   %s%n", e.encode());
+      }
+    }
     SoftAssertions soft = new SoftAssertions();
     soft.assertThat(restored).as("once-pushed groups its persistence file brought back").isEqualTo(onceOwned.size());
     soft.assertThat(converged).as("ms from the return to a clean fleet (-1: not within %s)", ReshardHarness.CONVERGE)
