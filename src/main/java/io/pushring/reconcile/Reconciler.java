@@ -31,6 +31,14 @@ import java.util.function.Supplier;
  *   <li>the PUT, then the owner is read once more: the group must be there, at least as new;
  *   <li>the source is read again and its copy deleted only if still unchanged.
  * </ol>
+ * The owner stamps the migrated copy with the PUT's time, later than the data's: a client's push to
+ * the source (or another member) between step 1 and the PUT would then look older than the migrated
+ * copy, and the next pass would delete it. So the stamp read in step 3 is remembered
+ * ({@link MigratedCopies}) with the data's push time, and every later comparison (the plan, the
+ * guard re-reads, {@link StaleCopies}) uses the data's time while the owner's copy carries that
+ * stamp: the client's copy is then the newest, and the owner's migrated copy is deleted as stale.
+ * Left: a client push to the owner itself between the PUT and step 3's read, together with one to
+ * another member (the stamp read is then the client's), and a new leader, which starts with no memory.
  * Before every write the ring is compared with the current one: if it changed, the pass stops (the
  * plan was made for another owner) and the next one starts from fresh reads. The {@link WriteGate}
  * is asked too: an instance that lost the leadership stops at once. What is left is a
@@ -82,6 +90,8 @@ public final class Reconciler {
   private final Supplier<Ring> currentRing;
   private final WriteGate gate;
   private final ReconcileEvents events;
+  /** Migrated copies' PUT stamps and their data's push times, kept from pass to pass. */
+  private final MigratedCopies migratedCopies = new MigratedCopies();
 
   public Reconciler(PushgatewayClient client, Settings settings, Clock clock, double writesPerSecondPerMember,
       Supplier<Ring> currentRing) {
@@ -166,7 +176,9 @@ public final class Reconciler {
         emit(ring, "read", "error", null, m, null, Double.NaN, Double.NaN, e.getMessage());
       }
     }
-    Plan plan = Planner.plan(ring, snapshots, clock.millis() / 1000.0, settings.quietSeconds());
+    // Push times as the planner must compare them: a migrated copy's is its data's, not its PUT's.
+    Map<Member, MemberGroups> seen = migratedCopies.apply(snapshots, snapshots.keySet().containsAll(ring.members()));
+    Plan plan = Planner.plan(ring, seen, clock.millis() / 1000.0, settings.quietSeconds());
     Tally tally = new Tally();
     String aborted = "";
     if (settings.dryRun()) {
@@ -186,7 +198,7 @@ public final class Reconciler {
     snapshots.forEach((m, g) -> groupsPerMember.put(m, g.groups().size() + g.unnamed().size()));
     PassReport report = new PassReport(ring.version(), started, clock.millis() - started, settings.dryRun(),
         snapshots.size(), groupsPerMember, unreadable, plan, tally.deleted, tally.migrated, tally.skipped, errors,
-        aborted, tally.capped, clean(ring, snapshots, plan, tally, aborted));
+        aborted, tally.capped, clean(ring, seen, plan, tally, aborted));
     if (events.wanted()) events.publish(summary(report));
     return report;
   }
@@ -325,7 +337,7 @@ public final class Reconciler {
     List<Action.Migrate> pushed = new ArrayList<>();
     for (Action.Migrate m : batch) {
       GroupFamilies src = families.get(m.key());
-      if (src == null || src.pushTime() != m.pushTime()) {
+      if (src == null || migratedCopies.effective(source, m.key(), src.pushTime()) != m.pushTime()) {
         tally.skipped++; // changed since the plan: the next pass decides from fresh reads
         migrateEvent(ring, m, "skipped", "the source's copy changed since the plan");
         continue;
@@ -381,8 +393,12 @@ public final class Reconciler {
         migrateEvent(ring, m, "error", "not on " + m.to().id() + " after the push");
         continue;
       }
+      // The owner stamped the copy with the PUT's time: remember that its data is older, so that a
+      // client's push to the source (or to any other member) since the source was read is seen as
+      // newer by the next pass, and migrated or kept rather than deleted.
+      migratedCopies.record(m.to(), m.key(), ownerTime, m.pushTime());
       Double sourceTime = sourceAfter.get(m.key());
-      if (sourceTime != null && sourceTime != m.pushTime()) {
+      if (sourceTime != null && migratedCopies.effective(source, m.key(), sourceTime) != m.pushTime()) {
         tally.skipped++; // pushed to the source meanwhile: keep it, the next pass compares again
         migrateEvent(ring, m, "skipped", "pushed to the source meanwhile (copied, not deleted there)");
         continue;
@@ -413,10 +429,13 @@ public final class Reconciler {
     return migrations.stream().map(Action.Migrate::to).distinct().toList();
   }
 
-  /** The push time of {@code key} on {@code owner} (null: none), read now; its cost delays the owner's next request. */
+  /**
+   * The push time of {@code key} on {@code owner} (null: none), read now, as the planner compares it
+   * (a migrated copy's is its data's); its cost delays the owner's next request.
+   */
   private Double ownerPushTime(Member owner, GroupingKey key) throws IOException {
     for (GroupSnapshot g : pacer.timed(owner, () -> client.groups(owner)).groups()) {
-      if (g.key().equals(key)) return g.pushTime();
+      if (g.key().equals(key)) return migratedCopies.effective(owner, key, g.pushTime());
     }
     return null;
   }
