@@ -25,12 +25,16 @@ import java.util.function.IntConsumer;
 final class Exchange {
   /** For a request pushring resets itself: the reset is not news (Vert.x logs an unhandled one). */
   private static final io.vertx.core.Handler<Throwable> IGNORE = t -> { };
+  /** What {@link #sentWhole} holds for a request sent without a body (a resend says Content-Length: 0). */
+  private static final Buffer NO_BODY = Buffer.buffer(0);
 
   private final ProxyForwarder proxy;
   private final HttpServerRequest req;
   private final HttpServerResponse response;
-  private final Member owner;
+  private Member owner;            // the fallback once the owner refused the connection
   private final IntConsumer answered;
+  private final Fallback fallback;
+  private boolean fellBack;
   private final int bufferLimit;
   private final long startedNanos;
   private long lastActivity;
@@ -51,9 +55,13 @@ final class Exchange {
   private boolean answering;      // the owner's answer head arrived: it has decided
   private boolean done;
   private boolean reported;
+  private Buffer sentWhole;       // a small body sent whole, kept (a reference) for one resend
+  private boolean resent;
 
-  Exchange(ProxyForwarder proxy, HttpServerRequest req, Member owner, IntConsumer answered, int bufferLimit) {
+  Exchange(ProxyForwarder proxy, HttpServerRequest req, Member owner, IntConsumer answered, int bufferLimit,
+      Fallback fallback) {
     this.proxy = proxy;
+    this.fallback = fallback;
     this.req = req;
     this.response = req.response();
     this.owner = owner;
@@ -160,23 +168,35 @@ final class Exchange {
       return;
     }
     if (ar.failed()) {
+      if (fallback != null && !fellBack && ProxyFailure.refused(ar.cause())) {
+        fallBack(ar.cause());
+        return;
+      }
       fail(ProxyFailure.connectFailed(ar.cause()));
       return;
     }
     lastActivity = System.nanoTime();
     upstream = ar.result();
     HeaderPolicy.copyRequestHeaders(req, upstream.headers());
-    upstream.exceptionHandler(t -> fail(ProxyFailure.unreachable(t)));
-    upstream.response().onComplete(this::answered);
+    HttpClientRequest attempt = upstream;
+    // A resend replaces upstream: what the abandoned attempt reports afterwards is not news.
+    attempt.exceptionHandler(t -> {
+      if (attempt == upstream) broke(t);
+    });
+    attempt.response().onComplete(r -> {
+      if (attempt == upstream) answered(r);
+    });
     Buffer kept = body;
     body = null;
     if (!streaming) {
       upstreamEnded = true;
       if (kept == null && received == 0 && HeaderPolicy.declaredLength(req.headers()) < 0) {
+        sentWhole = NO_BODY;
         upstream.end();   // no body at all (a DELETE, typically)
       } else {
         Buffer whole = kept == null ? Buffer.buffer() : kept;
         upstream.putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(whole.length()));
+        sentWhole = whole;
         upstream.end(whole);
       }
       return;
@@ -191,12 +211,61 @@ final class Exchange {
     }
   }
 
+  /**
+   * The owner refused the connection, so not a byte of the body went to it (it is still here: a
+   * small body received whole, or a large one paused before streaming): send it all to the next
+   * owner instead, once. A refusal there too is answered 502.
+   */
+  private void fallBack(Throwable refusal) {
+    fellBack = true;
+    connecting = true;
+    Member refused = owner;
+    fallback.nextOwner(refused).onComplete(next -> {
+      connecting = false;
+      if (done) return;
+      if (next.failed() || next.result() == null || next.result().equals(refused)) {
+        fail(ProxyFailure.connectFailed(refusal));
+        return;
+      }
+      owner = next.result();
+      lastActivity = System.nanoTime();
+      connect();
+    });
+  }
+
+  /**
+   * The connection broke before the owner's answer began. A PUT or DELETE sent whole (a small body,
+   * still held) is sent again once, on a new connection to the same owner, as HTTP clients retry an
+   * idempotent request whose connection closed without an answer (RFC 9110, 9.2.2): a Pushgateway
+   * killed the instant a pooled connection to it was taken. If the owner is dead that connection is
+   * refused and the push goes to the next owner ({@link #fallBack}); if it lives it gets the same
+   * PUT twice, which changes nothing. A POST, or a streamed body, is never sent again.
+   */
+  private void broke(Throwable cause) {
+    if (done) return;
+    if (!answering && !resent && sentWhole != null
+        && (req.method() == io.vertx.core.http.HttpMethod.PUT || req.method() == io.vertx.core.http.HttpMethod.DELETE)) {
+      resent = true;
+      HttpClientRequest broken = upstream;
+      upstream = null;
+      upstreamEnded = false;
+      body = sentWhole;
+      sentWhole = null;
+      broken.reset();
+      lastActivity = System.nanoTime();
+      connect();
+      return;
+    }
+    fail(ProxyFailure.unreachable(cause));
+  }
+
   private void answered(AsyncResult<HttpClientResponse> ar) {
     if (done) return;
     if (ar.failed()) {
-      fail(ProxyFailure.unreachable(ar.cause()));
+      broke(ar.cause());
       return;
     }
+    sentWhole = null;
     lastActivity = System.nanoTime();
     answering = true;
     HttpClientResponse answer = ar.result();

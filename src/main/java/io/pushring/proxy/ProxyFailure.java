@@ -44,7 +44,23 @@ final class ProxyFailure extends RuntimeException {
     return unreachable(cause);
   }
 
-  /** The owner refused, reset or broke the exchange. Never retried elsewhere: the group belongs to it. */
+  /**
+   * Whether a failure to connect is a refusal (nothing listens: connection refused, or no route to
+   * the host), the case a push may go to the next owner. Not a connect timeout: the push already
+   * waited router.proxy-timeout, and a host that drops packets may be alive.
+   */
+  static boolean refused(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof ConnectTimeoutException) return false;
+      if (t instanceof ConnectException || t instanceof java.net.NoRouteToHostException) return true;
+    }
+    return false;
+  }
+
+  /**
+   * The owner refused, reset or broke the exchange. Never retried elsewhere once a byte was sent (the
+   * group belongs to it); a refusal goes to the next owner first when there is one (see {@link #refused}).
+   */
   static ProxyFailure unreachable(Throwable cause) {
     return new ProxyFailure(502, "Pushgateway unreachable: " + describe(cause)
         + " (not retried elsewhere: the group belongs to this Pushgateway)");

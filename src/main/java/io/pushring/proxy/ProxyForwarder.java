@@ -22,8 +22,10 @@ import java.util.function.IntConsumer;
  * -Proto}, keeps headers named in {@code Connection}, has no body limit, copies the client's framing,
  * and its only timeout is the client's idle timeout. Each would be an interceptor around its pipe.
  *
- * <p><b>Never retried on another member</b>: the owner is the only Pushgateway allowed to hold the
- * group; writing it elsewhere would create the second copy that pushring exists to prevent.
+ * <p><b>Retried on another member only when the owner refused the connection</b> (nothing was
+ * sent): to the {@link Fallback}, the member that owns the key once the refusing one leaves the
+ * ring. Never after a byte went out, never on a timeout or an error answer: the owner may have
+ * stored the push, and a second copy elsewhere is what pushring exists to prevent.
  *
  * <p>One instance per router verticle, created on its event loop, with its own pooled keep-alive
  * client: connections stay on that event loop, one pool per member ({@code host:port}).
@@ -71,6 +73,11 @@ public final class ProxyForwarder {
    * gets the status once it is known: the owner's, 408, 413, 502, 504, or {@link #CLIENT_CLOSED}.
    */
   public void forward(HttpServerRequest req, Member owner, IntConsumer answered) {
+    forward(req, owner, answered, null);
+  }
+
+  /** As {@link #forward(HttpServerRequest, Member, IntConsumer)}; a refused connection goes to {@code fallback} (null: none). */
+  public void forward(HttpServerRequest req, Member owner, IntConsumer answered, Fallback fallback) {
     if (!HeaderPolicy.isSendableTarget(req.path()) || !HeaderPolicy.isSendableTarget(req.query())) {
       ProxyFailure bad = ProxyFailure.unsendableTarget();
       bad.answer(req, true);
@@ -86,7 +93,7 @@ public final class ProxyForwarder {
       return;
     }
     int bufferLimit = HeaderPolicy.isEncoded(req.headers()) ? settings.maxBody() : settings.bufferBytes();
-    new Exchange(this, req, owner, answered, bufferLimit).start();
+    new Exchange(this, req, owner, answered, bufferLimit, fallback).start();
   }
 
   // ---- for Exchange ----

@@ -42,8 +42,10 @@ final class Handover {
   private final FailureLog failures = new FailureLog(LOG, "DELETE of a moved key's previous copy");
   private final FailureLog fanoutFailures = new FailureLog(LOG, "a client's DELETE sent to another member");
   private long handledForVersion = -1;
+  private final FallbackRings fallbackRings;
 
-  Handover(GroupDeleter deleter, HandoverMeters meters, int maxKeys) {
+  Handover(GroupDeleter deleter, HandoverMeters meters, int maxKeys, FallbackRings fallbackRings) {
+    this.fallbackRings = fallbackRings;
     this.deleter = deleter;
     this.meters = meters;
     this.handled = new HandledKeys(maxKeys);
@@ -128,6 +130,19 @@ final class Handover {
         }
       }
       return "DELETE sent to the " + all.size() + " other members: " + ok + " ok";
+    });
+  }
+
+  /**
+   * Where a proxied push of the key at {@code position} goes when {@code refused}, its owner in
+   * {@code table}'s ring, refuses the connection: its owner in the ring without {@code refused}
+   * (null when none is left). Counted as a fallback when there is one.
+   */
+  Future<Member> nextOwner(RoutingTable table, long position, Member refused) {
+    return fallbackRings.without(table.ring(), refused).map(ring -> {
+      Member next = ring == null ? null : ring.lookup(position);
+      if (next != null) meters.fallback();
+      return next;
     });
   }
 

@@ -5,6 +5,7 @@ import io.pushring.key.GroupingKeyParser;
 import io.pushring.key.InvalidPushPathException;
 import io.pushring.key.RequestTargets;
 import io.pushring.metrics.Decision;
+import io.pushring.proxy.Fallback;
 import io.pushring.proxy.ProxyForwarder;
 import io.pushring.ring.Member;
 import io.pushring.ring.Ring;
@@ -14,6 +15,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -112,7 +114,7 @@ final class PushHandler implements Handler<HttpServerRequest> {
     RedirectPolicy.Rule rule = decide(req);
     Future<String> first = handover.before(method, key, position, owner, current);
     if (first == null) {
-      answer(req, rule, key, current, owner, path, query, null, t0);
+      answer(req, rule, key, position, current, owner, path, query, null, t0);
       return;
     }
     // The previous copies go first; the body waits (proxy) meanwhile. Never fails: see Handover.
@@ -122,22 +124,18 @@ final class PushHandler implements Handler<HttpServerRequest> {
         observer.routed(req, rule.decision(), ProxyForwarder.CLIENT_CLOSED, key, current, owner, note.result(), t0);
         return;
       }
-      answer(req, rule, key, current, owner, path, query, note.result(), t0);
+      answer(req, rule, key, position, current, owner, path, query, note.result(), t0);
       if (rule.decision() == Decision.PROXY) req.resume();
     });
   }
 
   /** Proxies or redirects a routed push; {@code note}: what was done first (shown in the tap), or null. */
-  private void answer(HttpServerRequest req, RedirectPolicy.Rule rule, GroupingKey key, RoutingTable current,
-      Member owner, String path, String query, String note, long t0) {
+  private void answer(HttpServerRequest req, RedirectPolicy.Rule rule, GroupingKey key, long position,
+      RoutingTable current, Member owner, String path, String query, String note, long t0) {
     String reason = note == null || t0 == RouteObserver.OFF ? rule.reason() : rule.reason() + "; " + note;
     if (rule.decision() == Decision.PROXY) {
-      // Counted, timed and tapped when the answer's status is known (the owner's, or 408/413/502/504/499).
-      long started = System.nanoTime();
-      proxy.forward(req, owner, status -> {
-        observer.proxied(current, owner, System.nanoTime() - started);
-        observer.routed(req, Decision.PROXY, status, key, current, owner, reason, t0);
-      });
+      ProxiedPush push = new ProxiedPush(req, key, position, current, owner, reason, t0);
+      proxy.forward(req, owner, push, push);
       return;
     }
     int status = policy.redirectStatus();
@@ -146,6 +144,54 @@ final class PushHandler implements Handler<HttpServerRequest> {
         .putHeader(HttpHeaders.LOCATION, location(current.baseUrl(owner), path, query))
         .end();
     observer.routed(req, Decision.REDIRECT, status, key, current, owner, reason, t0);
+  }
+
+  /**
+   * One proxied push: counted, timed and tapped when the answer's status is known (the owner's, or
+   * 408/413/502/504/499), under the member that got it (the next owner when the owner refused the
+   * connection).
+   */
+  private final class ProxiedPush implements IntConsumer, Fallback {
+    private final HttpServerRequest req;
+    private final GroupingKey key;
+    private final long position;
+    private final RoutingTable current;
+    private final Member owner;
+    private final long t0;
+    private final long started = System.nanoTime();
+    private String reason;
+    private Member sentTo;
+
+    ProxiedPush(HttpServerRequest req, GroupingKey key, long position, RoutingTable current, Member owner,
+        String reason, long t0) {
+      this.req = req;
+      this.key = key;
+      this.position = position;
+      this.current = current;
+      this.owner = owner;
+      this.sentTo = owner;
+      this.reason = reason;
+      this.t0 = t0;
+    }
+
+    @Override
+    public Future<Member> nextOwner(Member refused) {
+      return handover.nextOwner(current, position, refused).map(next -> {
+        if (next != null) {
+          sentTo = next;
+          if (t0 != RouteObserver.OFF) {
+            reason = reason + "; fallback: " + owner.id() + " refused the connection, sent to " + next.id();
+          }
+        }
+        return next;
+      });
+    }
+
+    @Override
+    public void accept(int status) {
+      observer.proxied(current, sentTo, System.nanoTime() - started);
+      observer.routed(req, Decision.PROXY, status, key, current, sentTo, reason, t0);
+    }
   }
 
   /**

@@ -69,7 +69,8 @@ public final class RouterVerticle extends VerticleBase {
     // Created on this verticle's event loop: its pooled connections stay there.
     proxy = policy.mayProxy() ? new ProxyForwarder(vertx, proxySettings) : null;
     deleter = new GroupDeleter(vertx, proxySettings.ssl(), handoverConfig.timeout().toMillis());
-    Handover handover = new Handover(deleter, new HandoverMeters(metrics.registry()), handoverConfig.maxKeys());
+    Handover handover = new Handover(deleter, new HandoverMeters(metrics.registry()), handoverConfig.maxKeys(),
+        new FallbackRings(vertx));
     PushHandler push = new PushHandler(this::table, options, observer, policy, proxy, handover);
     Router api = ApiRoutes.create(vertx, this::table, push, metrics, tap, admissionEnabled);
     server = vertx.createHttpServer(serverOptions(http))

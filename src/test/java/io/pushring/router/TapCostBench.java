@@ -106,7 +106,8 @@ public class TapCostBench {
     handler = new PushHandler(() -> table, new RouterOptions("127.0.0.1", 0, 307, "5", "http"), observer,
         new RedirectPolicy(io.pushring.config.PushringConfig.RouterMode.REDIRECT, List.of(), "http", 307), null,
         new Handover(new io.pushring.proxy.GroupDeleter(vertx, false, 1000),
-            new io.pushring.metrics.HandoverMeters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), 1 << 18));
+            new io.pushring.metrics.HandoverMeters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), 1 << 18,
+            new FallbackRings(vertx)));
     HttpServerResponse response = response(lastHeader);
     routerContext = (ContextInternal) vertx.getOrCreateContext();
     requests = new HttpServerRequest[256];
