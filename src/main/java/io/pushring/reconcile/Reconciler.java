@@ -43,8 +43,14 @@ import java.util.function.Supplier;
  * plan was made for another owner) and the next one starts from fresh reads. The {@link WriteGate}
  * is asked too: an instance that lost the leadership stops at once. What is left is a
  * client that wakes after the quiet period in the instant between step 2 and the PUT (of the order
- * of one request): its push would be replaced by the older copy until its next push. Deletes have
- * no such window that loses data: the owner keeps a copy at least as new.
+ * of one request): its push would be replaced by the older copy until its next push.
+ *
+ * <p>Never the only copy: every delete is preceded by a read of the copy that must remain, since the
+ * plan's reads are as old as the pass. A stale copy off its owner is deleted only if its owner,
+ * read again before each batch of {@value #BATCH} deletes, still holds a copy at least as new; a
+ * stale copy on its owner only if the newer copy the plan saw is still there, read right before;
+ * a migrated group's source only once the owner was read holding it. Left: a copy to keep that
+ * disappears between that read and the DELETE (one batch of requests at the write pace).
  *
  * <p>Every read is paced by its cost ({@link MemberPacer#timed}): the member's next request waits
  * four times the read's duration, but never between a guard read and the write it guards: the
@@ -266,18 +272,45 @@ public final class Reconciler {
     return clean;
   }
 
+  /**
+   * Stale copies off their owners. The plan saw the owner holding a copy at least as new, but that
+   * read is as old as the pass: before each batch of {@value #BATCH} deletes the owners are read
+   * again, and a copy is deleted only if its owner still holds one at least as new (never the only
+   * copy, whatever removed the owner's meanwhile).
+   */
   private void deletes(Ring ring, Plan plan, Tally tally) throws InterruptedException, PassStopped {
-    for (Action.Delete d : plan.deletes()) {
-      if (!startAction(tally)) return;
-      write(ring, d.member());
+    List<Action.Delete> all = plan.deletes();
+    for (int i = 0; i < all.size(); i += BATCH) {
+      List<Action.Delete> batch = all.subList(i, Math.min(all.size(), i + BATCH));
+      Map<Member, Map<GroupingKey, Double>> keepers;
       try {
-        client.delete(d.member(), d.key());
-        tally.deleted++;
-        tally.removed.add(new StaleCopies.Copy(d.member(), d.key()));
-        emit(ring, "delete", "done", d.key(), d.member(), d.owner(), d.pushTime(), d.ownerPushTime(), null);
+        keepers = pushTimes(batch.stream().map(Action.Delete::owner).distinct().toList());
       } catch (IOException e) {
-        tally.error("delete " + d.key().printable() + " on " + d.member().id() + ": " + e.getMessage());
-        emit(ring, "delete", "error", d.key(), d.member(), d.owner(), d.pushTime(), d.ownerPushTime(), e.getMessage());
+        tally.error("read the owners before " + batch.size() + " deletes: " + e.getMessage());
+        for (Action.Delete d : batch) {
+          emit(ring, "delete", "error", d.key(), d.member(), d.owner(), d.pushTime(), d.ownerPushTime(), e.getMessage());
+        }
+        continue;
+      }
+      for (Action.Delete d : batch) {
+        if (!startAction(tally)) return;
+        Double kept = keepers.get(d.owner()).get(d.key());
+        if (kept == null || kept < d.pushTime()) {
+          tally.skipped++; // the copy to keep is gone (or older): this one may be the only one left
+          emit(ring, "delete", "skipped", d.key(), d.member(), d.owner(), d.pushTime(), d.ownerPushTime(),
+              "the owner no longer holds a copy at least as new");
+          continue;
+        }
+        write(ring, d.member());
+        try {
+          client.delete(d.member(), d.key());
+          tally.deleted++;
+          tally.removed.add(new StaleCopies.Copy(d.member(), d.key()));
+          emit(ring, "delete", "done", d.key(), d.member(), d.owner(), d.pushTime(), d.ownerPushTime(), null);
+        } catch (IOException e) {
+          tally.error("delete " + d.key().printable() + " on " + d.member().id() + ": " + e.getMessage());
+          emit(ring, "delete", "error", d.key(), d.member(), d.owner(), d.pushTime(), d.ownerPushTime(), e.getMessage());
+        }
       }
     }
   }
@@ -291,6 +324,20 @@ public final class Reconciler {
   private void ownerDeletes(Ring ring, Plan plan, Tally tally) throws InterruptedException, PassStopped {
     for (Action.DeleteOnOwner d : plan.ownerDeletes()) {
       if (!startAction(tally)) return;
+      try {
+        // The newer copy the plan saw must still be there: else the owner's may be the only one left.
+        Double newer = pacedPushTime(d.newerOn(), d.key());
+        if (newer == null || newer < d.newerPushTime()) {
+          tally.skipped++;
+          emit(ring, "delete-owner", "skipped", d.key(), d.owner(), d.newerOn(), d.pushTime(), d.newerPushTime(),
+              "the newer copy is gone from " + d.newerOn().id());
+          continue;
+        }
+      } catch (IOException e) {
+        tally.error("read " + d.newerOn().id() + " before deleting " + d.key().printable() + " on its owner: " + e.getMessage());
+        emit(ring, "delete-owner", "error", d.key(), d.owner(), d.newerOn(), d.pushTime(), d.newerPushTime(), e.getMessage());
+        continue;
+      }
       write(ring, d.owner());
       try {
         Double now = ownerPushTime(d.owner(), d.key()); // right after write(): no wait between it and the DELETE
@@ -440,7 +487,15 @@ public final class Reconciler {
     return null;
   }
 
-  /** Paced reads of {@code members}, for the verification after a batch. */
+  /** The push time of {@code key} on {@code member} (null: none), a paced read. */
+  private Double pacedPushTime(Member member, GroupingKey key) throws IOException, InterruptedException {
+    for (GroupSnapshot g : pacer.paced(member, () -> client.groups(member)).groups()) {
+      if (g.key().equals(key)) return g.pushTime();
+    }
+    return null;
+  }
+
+  /** Paced reads of {@code members}, for the verification after a batch and the owners before deletes. */
   private Map<Member, Map<GroupingKey, Double>> pushTimes(List<Member> members) throws IOException, InterruptedException {
     Map<Member, Map<GroupingKey, Double>> out = new HashMap<>();
     for (Member m : members) {

@@ -309,6 +309,102 @@ class ReconcilerTest {
     for (GroupingKey k : stale) assertThat(value(a, k)).isEqualTo("2");
   }
 
+  /**
+   * Runs {@code then} once, right after the pass's first stale owner copy is deleted: ownerDeletes
+   * come first in a pass, so this is after the plan and before the checks of every later delete.
+   */
+  private static Reconciler afterFirstOwnerDelete(Supplier<Ring> current, Runnable then) {
+    boolean[] done = {false};
+    ReconcileEvents events = new ReconcileEvents() {
+      @Override
+      public boolean wanted() {
+        return true;
+      }
+
+      @Override
+      public void publish(io.pushring.tap.ReconcileEvent e) {
+        if (!done[0] && "delete-owner".equals(e.action()) && "done".equals(e.result())) {
+          done[0] = true;
+          then.run();
+        }
+      }
+    };
+    return new Reconciler(CLIENT, new Reconciler.Settings(60, false), Clock.systemUTC(), 1000, current,
+        Reconciler.WriteGate.OPEN, events);
+  }
+
+  /** Deletes {@code key} on {@code m} and waits until it is applied (a Pushgateway queues DELETEs). */
+  private static void removeNow(Member m, GroupingKey key) {
+    try {
+      CLIENT.delete(m, key);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Await.until(() -> key.printable() + " gone from " + m.id(), Duration.ofSeconds(5), Duration.ofMillis(10),
+        () -> holdingsNow().get(m).stream().noneMatch(key::equals));
+  }
+
+  /**
+   * The loss seen in the kill/return scenario: a copy planned for deletion because its owner held
+   * one at least as new, and the owner's copy gone by the time of the delete. The owner is read
+   * again before the delete, and the copy, now the only one, is kept.
+   */
+  @Test
+  void aStaleCopyWhoseOwnerLostItsCopySinceThePlanIsKept() throws Exception {
+    Ring three = Ring.build(Placement.GROUPING_KEY, List.of(a, b, c), 11);
+    GroupingKey k = ownedBy(three, a, "keeper-gone", 1).get(0);
+    GroupingKey trigger = ownedBy(three, c, "trigger", 1).get(0);
+    push(b, k, "# TYPE v gauge\nv 1\n");
+    push(c, trigger, "# TYPE v gauge\nv 1\n");
+    Await.sleep(20);
+    push(a, k, "# TYPE v gauge\nv 2\n");
+    push(b, trigger, "# TYPE v gauge\nv 2\n");
+
+    PassReport report = afterFirstOwnerDelete(() -> three, () -> removeNow(a, k)).pass(three, List.of());
+    assertThat(report.plan().deletes()).extracting(Action.Delete::key).containsExactly(k);
+    assertThat(report.plan().ownerDeletes()).extracting(Action.DeleteOnOwner::key).containsExactly(trigger);
+    Await.sleep(200); // a wrongly sent DELETE would be applied by now
+    assertThat(value(b, k)).as("the only copy left").isEqualTo("1");
+  }
+
+  /**
+   * A stale copy on its owner is deleted because a newer copy exists elsewhere; if that newer copy
+   * is gone by then, the owner's is the only one and is kept.
+   */
+  @Test
+  void aStaleOwnerCopyWhoseNewerCopyIsGoneIsKept() throws Exception {
+    Ring three = Ring.build(Placement.GROUPING_KEY, List.of(a, b, c), 12);
+    List<GroupingKey> keys = ownedBy(three, a, "newer-gone", 2);
+    for (GroupingKey k : keys) push(a, k, "# TYPE v gauge\nv 1\n");
+    Await.sleep(20);
+    for (GroupingKey k : keys) push(b, k, "# TYPE v gauge\nv 2\n");
+    GroupingKey[] first = new GroupingKey[1];
+    boolean[] removed = {false};
+    ReconcileEvents events = new ReconcileEvents() {
+      @Override
+      public boolean wanted() {
+        return true;
+      }
+
+      @Override
+      public void publish(io.pushring.tap.ReconcileEvent e) {
+        if (!removed[0] && "delete-owner".equals(e.action()) && "done".equals(e.result())) {
+          removed[0] = true;
+          first[0] = e.groupingKey();
+          for (GroupingKey k : keys) if (!k.equals(first[0])) removeNow(b, k); // the other one's newer copy
+        }
+      }
+    };
+    PassReport report = new Reconciler(CLIENT, new Reconciler.Settings(60, false), Clock.systemUTC(), 1000,
+        () -> three, Reconciler.WriteGate.OPEN, events).pass(three, List.of());
+    assertThat(report.plan().ownerDeletes()).hasSize(2);
+    assertThat(first[0]).isNotNull();
+    Await.sleep(200);
+    for (GroupingKey k : keys) {
+      if (!k.equals(first[0])) assertThat(value(a, k)).as("the only copy left of " + k.printable()).isEqualTo("1");
+    }
+  }
+
   /** A client pushing to the owner after the plan: its push is newer than every copy, so it is not deleted. */
   @Test
   void anOwnerCopyPushedAfterThePlanIsNotDeleted() throws Exception {
