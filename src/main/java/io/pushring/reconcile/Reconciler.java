@@ -294,7 +294,8 @@ public final class Reconciler {
       }
       for (Action.Delete d : batch) {
         if (!startAction(tally)) return;
-        Double kept = keepers.get(d.owner()).get(d.key());
+        Double stamp = keepers.get(d.owner()).get(d.key());
+        Double kept = stamp == null ? null : migratedCopies.effective(d.owner(), d.key(), stamp); // as the plan compared
         if (kept == null || kept < d.pushTime()) {
           tally.skipped++; // the copy to keep is gone (or older): this one may be the only one left
           emit(ring, "delete", "skipped", d.key(), d.member(), d.owner(), d.pushTime(), d.ownerPushTime(),
@@ -487,10 +488,10 @@ public final class Reconciler {
     return null;
   }
 
-  /** The push time of {@code key} on {@code member} (null: none), a paced read. */
+  /** The push time of {@code key}'s data on {@code member} (null: none), a paced read. */
   private Double pacedPushTime(Member member, GroupingKey key) throws IOException, InterruptedException {
     for (GroupSnapshot g : pacer.paced(member, () -> client.groups(member)).groups()) {
-      if (g.key().equals(key)) return g.pushTime();
+      if (g.key().equals(key)) return migratedCopies.effective(member, key, g.pushTime());
     }
     return null;
   }
