@@ -35,6 +35,8 @@ import java.util.Map;
  *   <li>a group whose owner could not be read is left alone; so is a group no copy of which was ever
  *       pushed successfully (push time 0: nothing to move).
  * </ul>
+ * The push times are the data's: the {@link Reconciler} passes a migrated copy's with its data's
+ * time rather than the PUT's stamp ({@link MigratedCopies}).
  * Push times come from each Pushgateway's own clock: comparing them across Pushgateways assumes
  * clocks agree to well under the push interval of a group (NTP).
  */

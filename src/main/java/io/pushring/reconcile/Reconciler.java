@@ -31,6 +31,14 @@ import java.util.function.Supplier;
  *   <li>the PUT, then the owner is read once more: the group must be there, at least as new;
  *   <li>the source is read again and its copy deleted only if still unchanged.
  * </ol>
+ * The owner stamps the migrated copy with the PUT's time, later than the data's: a client's push to
+ * the source (or another member) between step 1 and the PUT would then look older than the migrated
+ * copy, and the next pass would delete it. So the stamp read in step 3 is remembered
+ * ({@link MigratedCopies}) with the data's push time, and every later comparison (the plan, the
+ * guard re-reads, {@link StaleCopies}) uses the data's time while the owner's copy carries that
+ * stamp: the client's copy is then the newest, and the owner's migrated copy is deleted as stale.
+ * Left: a client push to the owner itself between the PUT and step 3's read, together with one to
+ * another member (the stamp read is then the client's), and a new leader, which starts with no memory.
  * Before every write the ring is compared with the current one: if it changed, the pass stops (the
  * plan was made for another owner) and the next one starts from fresh reads. The {@link WriteGate}
  * is asked too: an instance that lost the leadership stops at once. What is left is a
@@ -88,6 +96,8 @@ public final class Reconciler {
   private final Supplier<Ring> currentRing;
   private final WriteGate gate;
   private final ReconcileEvents events;
+  /** Migrated copies' PUT stamps and their data's push times, kept from pass to pass. */
+  private final MigratedCopies migratedCopies = new MigratedCopies();
 
   public Reconciler(PushgatewayClient client, Settings settings, Clock clock, double writesPerSecondPerMember,
       Supplier<Ring> currentRing) {
@@ -172,7 +182,9 @@ public final class Reconciler {
         emit(ring, "read", "error", null, m, null, Double.NaN, Double.NaN, e.getMessage());
       }
     }
-    Plan plan = Planner.plan(ring, snapshots, clock.millis() / 1000.0, settings.quietSeconds());
+    // Push times as the planner must compare them: a migrated copy's is its data's, not its PUT's.
+    Map<Member, MemberGroups> seen = migratedCopies.apply(snapshots, snapshots.keySet().containsAll(ring.members()));
+    Plan plan = Planner.plan(ring, seen, clock.millis() / 1000.0, settings.quietSeconds());
     Tally tally = new Tally();
     String aborted = "";
     if (settings.dryRun()) {
@@ -192,7 +204,7 @@ public final class Reconciler {
     snapshots.forEach((m, g) -> groupsPerMember.put(m, g.groups().size() + g.unnamed().size()));
     PassReport report = new PassReport(ring.version(), started, clock.millis() - started, settings.dryRun(),
         snapshots.size(), groupsPerMember, unreadable, plan, tally.deleted, tally.migrated, tally.skipped, errors,
-        aborted, tally.capped, clean(ring, snapshots, plan, tally, aborted));
+        aborted, tally.capped, clean(ring, seen, plan, tally, aborted));
     if (events.wanted()) events.publish(summary(report));
     return report;
   }
@@ -282,7 +294,8 @@ public final class Reconciler {
       }
       for (Action.Delete d : batch) {
         if (!startAction(tally)) return;
-        Double kept = keepers.get(d.owner()).get(d.key());
+        Double stamp = keepers.get(d.owner()).get(d.key());
+        Double kept = stamp == null ? null : migratedCopies.effective(d.owner(), d.key(), stamp); // as the plan compared
         if (kept == null || kept < d.pushTime()) {
           tally.skipped++; // the copy to keep is gone (or older): this one may be the only one left
           emit(ring, "delete", "skipped", d.key(), d.member(), d.owner(), d.pushTime(), d.ownerPushTime(),
@@ -372,7 +385,7 @@ public final class Reconciler {
     List<Action.Migrate> pushed = new ArrayList<>();
     for (Action.Migrate m : batch) {
       GroupFamilies src = families.get(m.key());
-      if (src == null || src.pushTime() != m.pushTime()) {
+      if (src == null || migratedCopies.effective(source, m.key(), src.pushTime()) != m.pushTime()) {
         tally.skipped++; // changed since the plan: the next pass decides from fresh reads
         migrateEvent(ring, m, "skipped", "the source's copy changed since the plan");
         continue;
@@ -428,8 +441,12 @@ public final class Reconciler {
         migrateEvent(ring, m, "error", "not on " + m.to().id() + " after the push");
         continue;
       }
+      // The owner stamped the copy with the PUT's time: remember that its data is older, so that a
+      // client's push to the source (or to any other member) since the source was read is seen as
+      // newer by the next pass, and migrated or kept rather than deleted.
+      migratedCopies.record(m.to(), m.key(), ownerTime, m.pushTime());
       Double sourceTime = sourceAfter.get(m.key());
-      if (sourceTime != null && sourceTime != m.pushTime()) {
+      if (sourceTime != null && migratedCopies.effective(source, m.key(), sourceTime) != m.pushTime()) {
         tally.skipped++; // pushed to the source meanwhile: keep it, the next pass compares again
         migrateEvent(ring, m, "skipped", "pushed to the source meanwhile (copied, not deleted there)");
         continue;
@@ -460,18 +477,21 @@ public final class Reconciler {
     return migrations.stream().map(Action.Migrate::to).distinct().toList();
   }
 
-  /** The push time of {@code key} on {@code owner} (null: none), read now; its cost delays the owner's next request. */
+  /**
+   * The push time of {@code key} on {@code owner} (null: none), read now, as the planner compares it
+   * (a migrated copy's is its data's); its cost delays the owner's next request.
+   */
   private Double ownerPushTime(Member owner, GroupingKey key) throws IOException {
     for (GroupSnapshot g : pacer.timed(owner, () -> client.groups(owner)).groups()) {
-      if (g.key().equals(key)) return g.pushTime();
+      if (g.key().equals(key)) return migratedCopies.effective(owner, key, g.pushTime());
     }
     return null;
   }
 
-  /** The push time of {@code key} on {@code member} (null: none), a paced read. */
+  /** The push time of {@code key}'s data on {@code member} (null: none), a paced read. */
   private Double pacedPushTime(Member member, GroupingKey key) throws IOException, InterruptedException {
     for (GroupSnapshot g : pacer.paced(member, () -> client.groups(member)).groups()) {
-      if (g.key().equals(key)) return g.pushTime();
+      if (g.key().equals(key)) return migratedCopies.effective(member, key, g.pushTime());
     }
     return null;
   }

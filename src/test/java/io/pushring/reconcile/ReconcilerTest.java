@@ -24,6 +24,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The executor against three real Pushgateways (no Vert.x): what a pass really does to a fleet. */
 class ReconcilerTest {
@@ -427,6 +429,45 @@ class ReconcilerTest {
     assertThat(report.migrationsSkipped()).isEqualTo(1);
     Await.sleep(200);
     assertThat(value(a, k)).isEqualTo("3");
+  }
+
+  /**
+   * A client pushes a newer value to the source (or to a third member) after the migration read the
+   * source, before the PUT (through an instance that has not seen the new ring yet). The owner stamps
+   * the migrated, older value with the PUT's time, later than the client's push: the next pass must
+   * still see the client's copy as the newest, delete the owner's stale one and move the newer one,
+   * never delete it in favour of the migrated copy.
+   */
+  @ParameterizedTest(name = "pushed to {0}")
+  @ValueSource(strings = {"source", "third member"})
+  void aPushDuringAMigrationIsNotLostOnTheNextPass(String where) throws Exception {
+    Ring three = Ring.build(Placement.GROUPING_KEY, List.of(a, b, c), 12);
+    GroupingKey k = ownedBy(three, a, "racing", 1).get(0);
+    Member racing = where.equals("source") ? b : c;
+    push(b, k, "# TYPE v gauge\nv 1\n");
+    Await.sleep(20); // distinct push times
+    boolean[] pushed = {false};
+    Supplier<Ring> current = () -> {
+      // runs right before the PUT, after the source's families were read
+      if (!pushed[0]) {
+        pushed[0] = true;
+        push(racing, k, "# TYPE v gauge\nv 2\n");
+        Await.sleep(20); // the PUT's stamp is later than the client's push
+      }
+      return three;
+    };
+    Reconciler reconciler = reconciler(0, false, current);
+    PassReport first = reconciler.pass(three, List.of());
+    assertThat(first.errors()).isEmpty();
+    assertThat(value(racing, k)).isEqualTo("2");
+
+    PassReport second = reconciler.pass(three, List.of());
+    assertThat(second.errors()).isEmpty();
+    assertThat(second.plan().deletes()).as("the client's newer copy is never deleted").isEmpty();
+    assertThat(second.plan().ownerDeletes()).as("the owner's migrated copy is the stale one").hasSize(1);
+    Map<Member, Set<GroupingKey>> expected = Map.of(a, Set.of(k), b, Set.of(), c, Set.of());
+    assertThat(settledHoldings(expected)).isEqualTo(expected);
+    assertThat(value(a, k)).as("the client's newer value survives").isEqualTo("2");
   }
 
   /**
