@@ -155,7 +155,8 @@ final class Exchange {
         .setSsl(proxy.settings().ssl())
         // Path exactly as received (still percent-encoded) and the original query.
         .setURI(req.query() == null ? req.path() : req.path() + '?' + req.query());
-    proxy.client().request(options).onComplete(this::connected);
+    // After a broken connection, never a pooled one (see ProxyForwarder#freshClient).
+    (resent ? proxy.freshClient() : proxy.client()).request(options).onComplete(this::connected);
   }
 
   private void connected(AsyncResult<HttpClientRequest> ar) {
@@ -237,9 +238,11 @@ final class Exchange {
    * The connection broke before the owner's answer began. A PUT or DELETE sent whole (a small body,
    * still held) is sent again once, on a new connection to the same owner, as HTTP clients retry an
    * idempotent request whose connection closed without an answer (RFC 9110, 9.2.2): a Pushgateway
-   * killed the instant a pooled connection to it was taken. If the owner is dead that connection is
-   * refused and the push goes to the next owner ({@link #fallBack}); if it lives it gets the same
-   * PUT twice, which changes nothing. A POST, or a streamed body, is never sent again.
+   * killed the instant a pooled connection to it was taken. The new connection is never a pooled
+   * one (the other pooled connections to a member killed an instant ago are as dead, their close
+   * not yet read: resending on one of them failed 1-4 pushes per kill). If the owner is dead that
+   * connection is refused and the push goes to the next owner ({@link #fallBack}); if it lives it
+   * gets the same PUT twice, which changes nothing. A POST, or a streamed body, is never sent again.
    */
   private void broke(Throwable cause) {
     if (done) return;

@@ -40,6 +40,7 @@ public final class ProxyForwarder {
   private final Vertx vertx;
   private final ProxySettings settings;
   private final HttpClientAgent client;
+  private final HttpClientAgent freshClient;
   private final MemberAddresses addresses = new MemberAddresses();
   private final InFlight inFlight = new InFlight();
   private final long sweeper;
@@ -56,6 +57,16 @@ public final class ProxyForwarder {
             .setDecompressionSupported(false)
             .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeoutMillis())),
         new PoolOptions().setHttp1MaxSize(POOL_SIZE_PER_MEMBER));
+    // For a resend only (a connection that broke before the answer): a pooled connection to a
+    // Pushgateway killed an instant ago may be just as dead as the one that broke, its close not yet
+    // read; a new connection is refused at once instead, and the push goes to the next owner.
+    this.freshClient = vertx.createHttpClient(
+        new HttpClientOptions()
+            .setKeepAlive(false)
+            .setTcpNoDelay(true)
+            .setDecompressionSupported(false)
+            .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeoutMillis())),
+        new PoolOptions().setHttp1MaxSize(POOL_SIZE_PER_MEMBER));
     // Deadlines are found within a tenth of the shorter timeout (10 ms .. 1 s).
     long shorter = Math.min(settings.timeoutMillis(), settings.uploadTimeoutMillis());
     long tick = Math.max(10, Math.min(1000, shorter / 10));
@@ -64,7 +75,7 @@ public final class ProxyForwarder {
 
   public Future<Void> close() {
     vertx.cancelTimer(sweeper);
-    return client.close();
+    return Future.join(client.close(), freshClient.close()).mapEmpty();
   }
 
   /**
@@ -108,6 +119,11 @@ public final class ProxyForwarder {
 
   HttpClientAgent client() {
     return client;
+  }
+
+  /** A client that opens a new connection for every request (never a pooled one): for resends. */
+  HttpClientAgent freshClient() {
+    return freshClient;
   }
 
   InFlight inFlight() {

@@ -142,4 +142,130 @@ class ProxyFallbackTest {
       throw new AssertionError(e);
     }
   }
+
+  /**
+   * The kill's race, made deterministic: the owner takes the request on a pooled connection and
+   * closes it without an answer, as do its other pooled connections, and no longer listens. The
+   * resend must not take another pooled (dead) connection: a new one is refused and the push goes
+   * to the next owner. (Resending on the pool failed this with 502 "Connection was closed".)
+   */
+  @Test
+  void aPushWhoseOwnerDiesWithPooledConnectionsOpenGoesToTheNextOwner() throws Exception {
+    try (DyingUpstream dying = new DyingUpstream(); RecordingUpstream other = new RecordingUpstream()) {
+      List<Member> members = List.of(Member.ofAddress("127.0.0.1", dying.port()), Member.ofAddress("127.0.0.1", other.port()));
+      vertx = Vertx.vertx();
+      PushringApp app = PushringApp.deploy(vertx, TestConfig.staticMembers(
+          "127.0.0.1:" + dying.port() + "," + other.address(), "PUSHRING_ROUTER_MODE", "proxy")).await();
+      Ring ring = Ring.build(Placement.GROUPING_KEY, members, 1);
+      int key = 0;
+      while (!owner(ring, key).equals(members.get(0))) key++;
+      URI uri = URI.create("http://127.0.0.1:" + app.port() + path(key));
+      HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      // Fill every router's pool with several open connections: concurrent pushes, answered late.
+      List<java.util.concurrent.CompletableFuture<HttpResponse<Void>>> warm = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        warm.add(client.sendAsync(HttpRequest.newBuilder(uri).PUT(HttpRequest.BodyPublishers.ofString("x " + i + "\n"))
+            .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding()));
+      }
+      for (var f : warm) assertThat(f.get().statusCode()).isEqualTo(200);
+      assertThat(dying.connections()).as("pooled connections to the owner").isGreaterThanOrEqualTo(4);
+
+      dying.die();
+      for (int i = 0; i < 8; i++) {
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri).PUT(HttpRequest.BodyPublishers.ofString("x 1\n"))
+            .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("push %d after the owner died: %s", i, r.body()).isEqualTo(200);
+      }
+      assertThat(other.seen()).hasSize(8);
+      assertThat(app.metrics().registry().find("pushring.proxy.fallbacks").counter().count()).isGreaterThanOrEqualTo(1);
+    }
+  }
+
+  /**
+   * An HTTP/1.1 upstream on raw sockets that answers 200 (after 200 ms, so that concurrent requests
+   * open several connections) until {@link #die()}: then it stops listening (new connections are
+   * refused) and closes each open connection with a reset when a request arrives on it, unanswered,
+   * as a killed process's kernel does once the request reaches it.
+   */
+  private static final class DyingUpstream implements AutoCloseable {
+    private final java.net.ServerSocket listener = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+    private final List<java.net.Socket> open = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final AtomicInteger accepted = new AtomicInteger();
+    private volatile boolean dead;
+
+    DyingUpstream() throws java.io.IOException {
+      Thread acceptor = new Thread(() -> {
+        while (!listener.isClosed()) {
+          try {
+            java.net.Socket s = listener.accept();
+            accepted.incrementAndGet();
+            open.add(s);
+            Thread t = new Thread(() -> serve(s), "dying-upstream-conn");
+            t.setDaemon(true);
+            t.start();
+          } catch (java.io.IOException closed) {
+            return;
+          }
+        }
+      }, "dying-upstream");
+      acceptor.setDaemon(true);
+      acceptor.start();
+    }
+
+    int port() {
+      return listener.getLocalPort();
+    }
+
+    int connections() {
+      return accepted.get();
+    }
+
+    void die() throws java.io.IOException {
+      dead = true;
+      listener.close();
+    }
+
+    private void serve(java.net.Socket s) {
+      try (s; var in = new java.io.BufferedInputStream(s.getInputStream()); var out = s.getOutputStream()) {
+        while (true) {
+          int length = 0;
+          String line;
+          boolean first = true;
+          while (!(line = readLine(in)).isEmpty() || first) {
+            if (line.isEmpty()) return;   // connection closed before a request
+            first = false;
+            if (line.regionMatches(true, 0, "content-length:", 0, 15)) length = Integer.parseInt(line.substring(15).trim());
+          }
+          in.readNBytes(length);
+          if (dead) {
+            s.setSoLinger(true, 0);   // a reset, no answer
+            return;
+          }
+          Thread.sleep(200);
+          out.write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          out.flush();
+        }
+      } catch (Exception gone) {
+        // the connection ended
+      }
+    }
+
+    private static String readLine(java.io.InputStream in) throws java.io.IOException {
+      StringBuilder b = new StringBuilder();
+      for (int c; (c = in.read()) >= 0; ) {
+        if (c == '\n') break;
+        if (c != '\r') b.append((char) c);
+      }
+      return b.toString();
+    }
+
+    @Override
+    public void close() throws java.io.IOException {
+      dead = true;
+      listener.close();
+      synchronized (open) {
+        for (java.net.Socket s : open) s.close();
+      }
+    }
+  }
 }
