@@ -25,11 +25,15 @@ import java.util.Map;
  *       executor re-checks the owner just before it pushes). Groups pushed regularly are never
  *       migrated at all: their first push after a ring change lands on the owner, after which their
  *       old copies are simply deleted;
- *   <li>an owner copy OLDER than a copy elsewhere (the owner came back with its persistence file while
- *       another member took its pushes) is deleted at once ({@link Action.DeleteOnOwner}): a newer
- *       copy exists, so it is never the only one, and the owner is scraped, so its stale copy must
- *       not be exported any longer than it takes to delete it. The newer copy then waits for the
- *       quiet rule above, or is replaced by the client's next push to the owner;
+ *   <li>an owner copy OLDER than a copy elsewhere, on an owner Prometheus scrapes (admitted), is
+ *       deleted at once ({@link Action.DeleteOnOwner}): a newer copy exists, so it is never the
+ *       only one, and its stale copy must not be exported any longer than it takes to delete it.
+ *       The newer copy then waits for the quiet rule above, or is replaced by the client's next
+ *       push to the owner. On an owner NOT scraped (back with its persistence file, not admitted
+ *       yet) the stale copy is left: nobody sees it; the client's next push (the router deletes
+ *       the temporary owner's copy first) or the quiet rule's migration replaces it; deleting it
+ *       costs two guarded reads of whole Pushgateways per group (a return with 230 such groups
+ *       made one pass last 46 s, most of its deletes skipped because the clients pushed meanwhile);
  *   <li>older non-owner copies that are newer than the owner's wait for the next pass (after the
  *       migration the owner holds the newest copy and they are deleted then);
  *   <li>a group whose owner could not be read is left alone; so is a group no copy of which was ever
@@ -49,6 +53,15 @@ public final class Planner {
    * @param quietSeconds how long the newest copy must be untouched before it is migrated
    */
   public static Plan plan(Ring ring, Map<Member, MemberGroups> snapshots, double nowSeconds, double quietSeconds) {
+    return plan(ring, snapshots, nowSeconds, quietSeconds, m -> true);
+  }
+
+  /**
+   * @param scraped whether Prometheus scrapes a member (admitted): only there is an owner's stale
+   *     copy deleted at once
+   */
+  public static Plan plan(Ring ring, Map<Member, MemberGroups> snapshots, double nowSeconds, double quietSeconds,
+      java.util.function.Predicate<Member> scraped) {
     // key -> (member -> snapshot), members in id order for a deterministic plan
     Map<GroupingKey, Map<Member, GroupSnapshot>> copies = new LinkedHashMap<>();
     int scanned = 0;
@@ -96,7 +109,7 @@ public final class Planner {
         }
       }
       if (newest == null) continue;
-      if (ownerCopy != null && newest.pushTime() > ownerCopy.pushTime()) {
+      if (ownerCopy != null && newest.pushTime() > ownerCopy.pushTime() && scraped.test(owner)) {
         // The owner is scraped and pushed to: its copy is stale now that a newer one exists, and
         // would be exported next to (or instead of) the newer one. Delete it at once; the newer copy
         // is migrated by the quiet rule below, or replaced by the client's next push to the owner.

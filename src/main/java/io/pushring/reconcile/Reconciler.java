@@ -169,6 +169,15 @@ public final class Reconciler {
    *     all off their owners)
    */
   public PassReport pass(Ring ring, Collection<Member> departed) throws InterruptedException {
+    return pass(ring, departed, m -> true);
+  }
+
+  /**
+   * @param scraped the members Prometheus scrapes now (admitted): an owner's stale copy is deleted
+   *     at once only there ({@link Planner})
+   */
+  public PassReport pass(Ring ring, Collection<Member> departed, java.util.function.Predicate<Member> scraped)
+      throws InterruptedException {
     long started = clock.millis();
     Set<Member> toRead = new LinkedHashSet<>(ring.members());
     toRead.addAll(departed);
@@ -184,7 +193,7 @@ public final class Reconciler {
     }
     // Push times as the planner must compare them: a migrated copy's is its data's, not its PUT's.
     Map<Member, MemberGroups> seen = migratedCopies.apply(snapshots, snapshots.keySet().containsAll(ring.members()));
-    Plan plan = Planner.plan(ring, seen, clock.millis() / 1000.0, settings.quietSeconds());
+    Plan plan = Planner.plan(ring, seen, clock.millis() / 1000.0, settings.quietSeconds(), scraped);
     Tally tally = new Tally();
     String aborted = "";
     if (settings.dryRun()) {

@@ -219,7 +219,10 @@ public final class ReconcilerVerticle extends VerticleBase {
     running = true;
     List<Member> gone = departed.toRead();
     long epoch = admission.epoch();
-    worker.executeBlocking(() -> reconciler.pass(ring, gone), false).onComplete(ar -> {
+    // Which members Prometheus scrapes as the pass starts: an owner's stale copy is deleted at once
+    // only there (elsewhere the client's next push or a migration replaces it; see Planner).
+    java.util.Set<Member> scraped = java.util.Set.copyOf(admission.admitted().stream().map(a -> a.member()).toList());
+    worker.executeBlocking(() -> reconciler.pass(ring, gone, scraped::contains), false).onComplete(ar -> {
       running = false;
       passes++;
       if (ar.succeeded()) {

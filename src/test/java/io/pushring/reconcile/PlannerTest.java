@@ -59,6 +59,11 @@ class PlannerTest {
     Plan plan() {
       return Planner.plan(RING, read(), NOW, QUIET);
     }
+
+    /** Planned while Prometheus scrapes only {@code scraped}. */
+    Plan planScraping(Member... scraped) {
+      return Planner.plan(RING, read(), NOW, QUIET, java.util.Set.of(scraped)::contains);
+    }
   }
 
   private static Fleet fleet() {
@@ -107,6 +112,21 @@ class PlannerTest {
     assertThat(p.ownerDeletes()).containsExactly(new Action.DeleteOnOwner(A, k, NOW - 500, B, NOW - QUIET + 1));
     assertThat(p.waiting()).isEqualTo(1);
     assertThat(p.isClean()).isFalse();
+  }
+
+  @Test
+  void anOwnersStaleCopyIsLeftWhileTheOwnerIsNotScrapedTheMigrationOrTheNextPushReplacesIt() {
+    Plan waiting = fleet().copy(A, k, NOW - 500).copy(B, k, NOW - QUIET + 1).planScraping(B, C);
+    assertThat(waiting.ownerDeletes()).isEmpty();
+    assertThat(waiting.deletes()).isEmpty();
+    assertThat(waiting.waiting()).isEqualTo(1);
+    assertThat(waiting.isClean()).isFalse();
+    Plan quiet = fleet().copy(A, k, NOW - 500).copy(B, k, NOW - 100).planScraping(B, C);
+    assertThat(quiet.ownerDeletes()).isEmpty();
+    assertThat(quiet.migrations()).containsExactly(new Action.Migrate(B, A, k, NOW - 100));
+    // scraped: deleted at once, as above
+    assertThat(fleet().copy(A, k, NOW - 500).copy(B, k, NOW - QUIET + 1).planScraping(A, B, C).ownerDeletes())
+        .containsExactly(new Action.DeleteOnOwner(A, k, NOW - 500, B, NOW - QUIET + 1));
   }
 
   @Test
