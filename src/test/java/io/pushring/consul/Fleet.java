@@ -77,6 +77,25 @@ public final class Fleet implements AutoCloseable {
     return ids;
   }
 
+  /**
+   * Waits until Pushgateway {@code i} has written its persistence file after {@code since}: what it
+   * held then is what a crash now keeps (it writes every persistence interval while it has changes;
+   * a push it acknowledged less than an interval before a SIGKILL is lost with the process, as the
+   * Pushgateway documents).
+   */
+  public void awaitPersistedAfter(int i, java.time.Instant since, Duration timeout) {
+    String flag = java.util.Arrays.stream(args.apply(i)).filter(a -> a.startsWith("--persistence.file=")).findFirst()
+        .orElseThrow(() -> new IllegalStateException("Pushgateway " + i + " has no persistence file"));
+    Path file = Path.of(flag.substring("--persistence.file=".length()));
+    io.pushring.testing.Await.until("Pushgateway " + i + " wrote " + file + " after " + since, timeout, () -> {
+      try {
+        return java.nio.file.Files.getLastModifiedTime(file).toInstant().isAfter(since);
+      } catch (java.io.IOException notYet) {
+        return false;
+      }
+    });
+  }
+
   /** SIGKILL, as a crash. */
   public void kill(int i) {
     processes.get(i).kill();
