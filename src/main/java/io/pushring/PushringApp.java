@@ -84,7 +84,7 @@ public final class PushringApp {
         .compose(routersId -> watchesAdmission(config)
             ? vertx.deployVerticle(new AdmissionWatchVerticle(config)) : Future.succeededFuture(""))
         .compose(watchId -> {
-          // Off by default (reconcile.enabled): see README "Reconciler (in progress)".
+          // Off by default (reconcile.enabled): see README "Reconciler".
           if (!config.reconcile().enabled()) return Future.succeededFuture((ReconcilerVerticle) null);
           ReconcilerVerticle reconciler = new ReconcilerVerticle(config, metrics.registry(), first.get().actualPort(), tap);
           return vertx.deployVerticle(reconciler).map(id -> reconciler);
