@@ -113,6 +113,9 @@ class ReconcileLeaderTest {
     // 3. the new leader cleans; the old one, still running, writes nothing
     Stale second = staleCopy(b.ring(), "stale-second");
     Await.until("the second stale copy to be deleted", Duration.ofSeconds(10), () -> !second.onNonOwner());
+    // The counter moves when the pass that deleted it ends, a moment after the DELETE itself.
+    long passesNow = b.app().reconciler().passes();
+    Await.until("B's pass to end", Duration.ofSeconds(10), () -> b.app().reconciler().passes() > passesNow);
     assertThat(metric(b, "pushring_reconcile_deleted_total")).as("deleted by B").isEqualTo(1);
     assertThat(metric(a, "pushring_reconcile_deleted_total")).as("A deleted nothing more").isEqualTo(1);
     assertThat(second.onOwner()).isTrue();
