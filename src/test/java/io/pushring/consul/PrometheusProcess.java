@@ -142,4 +142,14 @@ public final class PrometheusProcess implements AutoCloseable {
       process.destroyForcibly();
     }
   }
+
+  /** The scrape job {@code name} of a parsed Prometheus configuration (the shipped {@code conf/prometheus.yml}). */
+  @SuppressWarnings("unchecked")
+  public static java.util.Map<String, Object> scrapeJob(java.util.Map<String, Object> config, String name) {
+    for (Object each : (java.util.List<Object>) config.get("scrape_configs")) {
+      java.util.Map<String, Object> job = (java.util.Map<String, Object>) each;
+      if (name.equals(job.get("job_name"))) return job;
+    }
+    throw new AssertionError("conf/prometheus.yml has no job " + name);
+  }
 }

@@ -222,22 +222,13 @@ class PrometheusScrapeTest {
       throw new UncheckedIOException(e);
     }
     ((Map<String, Object>) config.get("global")).put("scrape_interval", "1s");
-    Map<String, Object> sd = single(job(config, "pushgateway"), "http_sd_configs");
+    Map<String, Object> sd = single(PrometheusProcess.scrapeJob(config, "pushgateway"), "http_sd_configs");
     String url = (String) sd.get("url");
     assertThat(url).endsWith("127.0.0.1:9292/sd/pushgateways");
     sd.put("url", url.replace(":9292", ":" + port));
     sd.put("refresh_interval", "1s");
-    single(job(config, "pushring"), "static_configs").put("targets", List.of("127.0.0.1:" + port));
+    single(PrometheusProcess.scrapeJob(config, "pushring"), "static_configs").put("targets", List.of("127.0.0.1:" + port));
     return config;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> job(Map<String, Object> config, String name) {
-    for (Object each : (List<Object>) config.get("scrape_configs")) {
-      Map<String, Object> job = (Map<String, Object>) each;
-      if (name.equals(job.get("job_name"))) return job;
-    }
-    throw new AssertionError("conf/prometheus.yml has no job " + name);
   }
 
   @SuppressWarnings("unchecked")

@@ -40,8 +40,8 @@ final class ShippedScrapeConfig {
     global.put("scrape_interval", "1s");
     global.put("evaluation_interval", "1s");
     String pushring = "127.0.0.1:" + pushringPort;
-    for (Map<String, Object> c : list(job(config, "pushring"), "static_configs")) c.put("targets", List.of(pushring));
-    Map<String, Object> job = job(config, "pushgateway");
+    for (Map<String, Object> c : list(io.pushring.consul.PrometheusProcess.scrapeJob(config, "pushring"), "static_configs")) c.put("targets", List.of(pushring));
+    Map<String, Object> job = io.pushring.consul.PrometheusProcess.scrapeJob(config, "pushgateway");
     if (!job.containsKey("http_sd_configs")) throw new AssertionError("conf/prometheus.yml's pushgateway job has no http_sd_configs");
     for (Map<String, Object> sd : list(job, "http_sd_configs")) {
       URI url = URI.create((String) sd.get("url"));
@@ -60,7 +60,7 @@ final class ShippedScrapeConfig {
   /** Whether the shipped relabeling adds a label to every series (naming the Pushgateway it came from). */
   @SuppressWarnings("unchecked")
   boolean labelsSeriesPerPushgateway() {
-    Object rules = job(config, "pushgateway").get("relabel_configs");
+    Object rules = io.pushring.consul.PrometheusProcess.scrapeJob(config, "pushgateway").get("relabel_configs");
     if (!(rules instanceof List<?> list)) return false;
     return list.stream().anyMatch(r -> ((Map<String, Object>) r).containsKey("target_label")
         && !String.valueOf(((Map<String, Object>) r).get("target_label")).startsWith("__"));
@@ -77,15 +77,6 @@ final class ShippedScrapeConfig {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> job(Map<String, Object> config, String name) {
-    for (Object each : (List<Object>) config.get("scrape_configs")) {
-      Map<String, Object> job = (Map<String, Object>) each;
-      if (name.equals(job.get("job_name"))) return job;
-    }
-    throw new AssertionError("conf/prometheus.yml has no job " + name);
   }
 
   @SuppressWarnings("unchecked")
