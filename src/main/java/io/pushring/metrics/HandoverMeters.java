@@ -8,7 +8,9 @@ import io.micrometer.core.instrument.MeterRegistry;
  * copy ({@code pushring_handover_deletes_total{result}}), moved pushes for which none was sent
  * ({@code pushring_handover_skipped_total{reason}}), the copies a client's DELETE removes on the
  * other members ({@code pushring_delete_fanout_total{result}}), and proxied pushes sent to the next
- * owner because the owner refused the connection ({@code pushring_proxy_fallbacks_total}). Counters
+ * owner because the owner refused the connection ({@code pushring_proxy_fallbacks_total}), client
+ * writes that waited for this instance's reconciler to finish writing their group
+ * ({@code pushring_client_writes_waited_total}). Counters
  * are registered once; counting is one increment.
  */
 public final class HandoverMeters {
@@ -20,6 +22,7 @@ public final class HandoverMeters {
   private final Counter skippedPost;
   private final Counter skippedCap;
   private final Counter fallbacks;
+  private final Counter waited;
 
   public HandoverMeters(MeterRegistry registry) {
     for (int i = 0; i < RESULTS.length; i++) {
@@ -34,6 +37,9 @@ public final class HandoverMeters {
     skippedCap = skipped(registry, "cap");
     fallbacks = Counter.builder("pushring.proxy.fallbacks")
         .description("Proxied pushes sent to the next owner because the owner refused the connection")
+        .register(registry);
+    waited = Counter.builder("pushring.client.writes.waited")
+        .description("Client writes of a group that waited for this instance's reconciler to finish writing that group on its owner")
         .register(registry);
   }
 
@@ -55,4 +61,6 @@ public final class HandoverMeters {
   public void skippedCap() { skippedCap.increment(); }
 
   public void fallback() { fallbacks.increment(); }
+
+  public void waitedForReconciler() { waited.increment(); }
 }

@@ -1,6 +1,8 @@
 package io.pushring.reconcile;
 
+import io.pushring.bus.GroupWriteGuard;
 import io.pushring.key.GroupingKey;
+import io.pushring.ring.Placement;
 import io.pushring.ring.Member;
 import io.pushring.ring.Ring;
 import io.pushring.tap.ReconcileEvent;
@@ -41,9 +43,13 @@ import java.util.function.Supplier;
  * another member (the stamp read is then the client's), and a new leader, which starts with no memory.
  * Before every write the ring is compared with the current one: if it changed, the pass stops (the
  * plan was made for another owner) and the next one starts from fresh reads. The {@link WriteGate}
- * is asked too: an instance that lost the leadership stops at once. What is left is a
- * client that wakes after the quiet period in the instant between step 2 and the PUT (of the order
- * of one request): its push would be replaced by the older copy until its next push.
+ * is asked too: an instance that lost the leadership stops at once. Step 2 and the PUT hold the
+ * group in this instance's {@link GroupWriteGuard}: a client write of it that this instance's
+ * routers are passing on makes the migration wait for the next pass, and one that arrives meanwhile
+ * waits for the PUT (the Pushgateway has no conditional write: only the writers can keep out of
+ * each other's way). What is left is a client write through ANOTHER instance that lands in the
+ * instant between step 2 and the PUT (of the order of one request): it would be replaced by the
+ * older copy until its next push.
  *
  * <p>Never the only copy: every delete is preceded by a read of the copy that must remain, since the
  * plan's reads are as old as the pass. A stale copy off its owner is deleted only if its owner,
@@ -63,6 +69,7 @@ import java.util.function.Supplier;
  */
 public final class Reconciler {
   static final int BATCH = 16;
+  static final String CLIENT_WRITING = "a client's write of this group is on its way through this instance";
 
   /**
    * @param quietSeconds how long a copy must be untouched before it may be migrated
@@ -95,6 +102,7 @@ public final class Reconciler {
   private final MemberPacer pacer;
   private final Supplier<Ring> currentRing;
   private final WriteGate gate;
+  private final GroupWriteGuard guard;
   private final ReconcileEvents events;
   /** Migrated copies' PUT stamps and their data's push times, kept from pass to pass. */
   private final MigratedCopies migratedCopies = new MigratedCopies();
@@ -112,7 +120,14 @@ public final class Reconciler {
   /** @param events where each action, and each pass's summary, is reported as it happens (the tap) */
   public Reconciler(PushgatewayClient client, Settings settings, Clock clock, double writesPerSecondPerMember,
       Supplier<Ring> currentRing, WriteGate gate, ReconcileEvents events) {
-    this(client, settings, clock, MemberPacer.realTime(writesPerSecondPerMember), currentRing, gate, events);
+    this(client, settings, clock, writesPerSecondPerMember, currentRing, gate, events,
+        GroupWriteGuard.inMemory(System::nanoTime));
+  }
+
+  /** @param guard this instance's guard, shared with its routers ({@link GroupWriteGuard#of}) */
+  public Reconciler(PushgatewayClient client, Settings settings, Clock clock, double writesPerSecondPerMember,
+      Supplier<Ring> currentRing, WriteGate gate, ReconcileEvents events, GroupWriteGuard guard) {
+    this(client, settings, clock, MemberPacer.realTime(writesPerSecondPerMember), currentRing, gate, events, guard);
   }
 
   Reconciler(PushgatewayClient client, Settings settings, Clock clock, MemberPacer pacer, Supplier<Ring> currentRing) {
@@ -126,6 +141,12 @@ public final class Reconciler {
 
   Reconciler(PushgatewayClient client, Settings settings, Clock clock, MemberPacer pacer, Supplier<Ring> currentRing,
       WriteGate gate, ReconcileEvents events) {
+    this(client, settings, clock, pacer, currentRing, gate, events, GroupWriteGuard.inMemory(System::nanoTime));
+  }
+
+  Reconciler(PushgatewayClient client, Settings settings, Clock clock, MemberPacer pacer, Supplier<Ring> currentRing,
+      WriteGate gate, ReconcileEvents events, GroupWriteGuard guard) {
+    this.guard = guard;
     this.client = client;
     this.settings = settings;
     this.clock = clock;
@@ -349,6 +370,12 @@ public final class Reconciler {
         continue;
       }
       write(ring, d.owner());
+      long guardKey = Placement.GROUPING_KEY.hash(d.key());
+      if (!guard.tryReconcilerWrite(guardKey)) {   // see migrateBatch: the same read-then-write on the owner
+        tally.skipped++;
+        emit(ring, "delete-owner", "skipped", d.key(), d.owner(), d.newerOn(), d.pushTime(), d.newerPushTime(), CLIENT_WRITING);
+        continue;
+      }
       try {
         Double now = ownerPushTime(d.owner(), d.key()); // right after write(): no wait between it and the DELETE
         if (now == null || now != d.pushTime()) {
@@ -364,6 +391,8 @@ public final class Reconciler {
       } catch (IOException e) {
         tally.error("delete stale " + d.key().printable() + " on its owner " + d.owner().id() + ": " + e.getMessage());
         emit(ring, "delete-owner", "error", d.key(), d.owner(), d.newerOn(), d.pushTime(), d.newerPushTime(), e.getMessage());
+      } finally {
+        guard.reconcilerDone(guardKey);
       }
     }
   }
@@ -409,9 +438,19 @@ public final class Reconciler {
         continue;
       }
       write(ring, m.to());
+      // No client write of the group through this instance between the owner's re-read and the PUT
+      // (GroupWriteGuard): one that is on its way makes the migration wait for the next pass; one
+      // that comes meanwhile waits for the PUT, and lands after it.
+      long guardKey = Placement.GROUPING_KEY.hash(m.key());
+      if (!guard.tryReconcilerWrite(guardKey)) {
+        tally.skipped++; // a client is writing it: the owner soon holds the newest copy
+        migrateEvent(ring, m, "skipped", CLIENT_WRITING);
+        continue;
+      }
       // The owner is read again for every migration, immediately before its PUT: the later this
-      // read, the shorter the window in which a client's push could be overwritten. Costly on a
-      // Pushgateway with many groups, but migrations are rare (only quiet groups) and paced anyway.
+      // read, the shorter the window in which a client's push through another instance could be
+      // overwritten. Costly on a Pushgateway with many groups, but migrations are rare (only quiet
+      // groups) and paced anyway.
       try {
         Double ownerTime = ownerPushTime(m.to(), m.key()); // right after write(): no wait between it and the PUT
         if (ownerTime != null && ownerTime >= m.pushTime()) {
@@ -424,6 +463,8 @@ public final class Reconciler {
       } catch (IOException ex) {
         tally.error("migrate " + m.key().printable() + " to " + m.to().id() + ": " + ex.getMessage());
         migrateEvent(ring, m, "error", ex.getMessage());
+      } finally {
+        guard.reconcilerDone(guardKey);
       }
     }
     if (pushed.isEmpty()) return;

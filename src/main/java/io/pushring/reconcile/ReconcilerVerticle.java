@@ -2,6 +2,7 @@ package io.pushring.reconcile;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.pushring.bus.AdmittedSet;
+import io.pushring.bus.GroupWriteGuard;
 import io.pushring.bus.ReconcileStatus;
 import io.pushring.bus.RingChange;
 import io.pushring.bus.RingPublisher;
@@ -68,6 +69,9 @@ public final class ReconcilerVerticle extends VerticleBase {
   /** Consul mode: the election, set once started; null in static mode (always leader). */
   private volatile ConsulLeaderElection election;
   private WorkerExecutor worker;
+  private static final long SWEEP_MILLIS = 5_000;
+  private GroupWriteGuard guard;
+  private long sweeper = -1;
   private Reconciler reconciler;
   private MessageConsumer<RingChange> consumer;
   private long settleTimer = -1;
@@ -104,6 +108,10 @@ public final class ReconcilerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     worker = vertx.createSharedWorkerExecutor("pushring-reconcile", 1, 1, TimeUnit.HOURS);
+    guard = GroupWriteGuard.of(vertx);
+    // The routers' marks of client writes expire; the expired ones are dropped here (every instance
+    // with a reconciler, leading or not: its routers mark all the same).
+    sweeper = vertx.setPeriodic(SWEEP_MILLIS, id -> guard.sweep());
     reconciler = new Reconciler(new PushgatewayClient(scheme, PUSHGATEWAY_TIMEOUT),
         new Reconciler.Settings(settings.quiet().toMillis() / 1000.0, settings.dryRun(), settings.maxActions()), Clock.systemUTC(),
         settings.rate(), () -> RingPublisher.current(vertx), this::leadershipRefusal, new ReconcileEvents() {
@@ -116,7 +124,7 @@ public final class ReconcilerVerticle extends VerticleBase {
           public void publish(ReconcileEvent event) {
             tap.publish(event);
           }
-        });
+        }, guard);
     lastRing = RingPublisher.current(vertx);
     if (config.discovery().mode() == DiscoveryMode.CONSUL) {
       admissionStore = new AdmissionStore(vertx, ConsulSettings.from(config), config.consul().admittedKvKey());
@@ -143,6 +151,7 @@ public final class ReconcilerVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(periodic);
+    if (sweeper >= 0) vertx.cancelTimer(sweeper);
     if (settleTimer >= 0) vertx.cancelTimer(settleTimer);
     // Leadership ends first (a pass still running stops at its next write), then the lock is released.
     Future<Void> released = election == null ? Future.succeededFuture() : election.stop();

@@ -112,29 +112,38 @@ final class PushHandler implements Handler<HttpServerRequest> {
       return;
     }
     RedirectPolicy.Rule rule = decide(req);
-    Future<String> first = handover.before(method, key, position, owner, current);
+    boolean proxied = rule.decision() == Decision.PROXY;
+    Future<Handover.Prelude> first = handover.before(method, key, position, owner, current, proxied);
     if (first == null) {
       answer(req, rule, key, position, current, owner, path, query, null, t0);
       return;
     }
+    if (first.succeeded()) {   // marked at once, nothing sent first
+      answer(req, rule, key, position, current, owner, path, query, first.result(), t0);
+      return;
+    }
     // The previous copies go first; the body waits (proxy) meanwhile. Never fails: see Handover.
-    if (rule.decision() == Decision.PROXY) req.pause();
-    first.onComplete(note -> {
+    if (proxied) req.pause();
+    first.onComplete(done -> {
+      Handover.Prelude prelude = done.result();
       if (req.response().closed()) {
-        observer.routed(req, rule.decision(), ProxyForwarder.CLIENT_CLOSED, key, current, owner, note.result(), t0);
+        handover.landed(prelude);
+        observer.routed(req, rule.decision(), ProxyForwarder.CLIENT_CLOSED, key, current, owner,
+            prelude == null ? null : prelude.note(), t0);
         return;
       }
-      answer(req, rule, key, position, current, owner, path, query, note.result(), t0);
-      if (rule.decision() == Decision.PROXY) req.resume();
+      answer(req, rule, key, position, current, owner, path, query, prelude, t0);
+      if (proxied) req.resume();
     });
   }
 
-  /** Proxies or redirects a routed push; {@code note}: what was done first (shown in the tap), or null. */
+  /** Proxies or redirects a routed push; {@code prelude}: what was done first (shown in the tap), or null. */
   private void answer(HttpServerRequest req, RedirectPolicy.Rule rule, GroupingKey key, long position,
-      RoutingTable current, Member owner, String path, String query, String note, long t0) {
+      RoutingTable current, Member owner, String path, String query, Handover.Prelude prelude, long t0) {
+    String note = prelude == null ? null : prelude.note();
     String reason = note == null || t0 == RouteObserver.OFF ? rule.reason() : rule.reason() + "; " + note;
     if (rule.decision() == Decision.PROXY) {
-      ProxiedPush push = new ProxiedPush(req, key, position, current, owner, reason, t0);
+      ProxiedPush push = new ProxiedPush(req, key, position, current, owner, reason, prelude, t0);
       proxy.forward(req, owner, push, push);
       return;
     }
@@ -159,11 +168,13 @@ final class PushHandler implements Handler<HttpServerRequest> {
     private final Member owner;
     private final long t0;
     private final long started = System.nanoTime();
+    private final Handover.Prelude prelude;
     private String reason;
     private Member sentTo;
 
     ProxiedPush(HttpServerRequest req, GroupingKey key, long position, RoutingTable current, Member owner,
-        String reason, long t0) {
+        String reason, Handover.Prelude prelude, long t0) {
+      this.prelude = prelude;
       this.req = req;
       this.key = key;
       this.position = position;
@@ -189,6 +200,7 @@ final class PushHandler implements Handler<HttpServerRequest> {
 
     @Override
     public void accept(int status) {
+      handover.landed(prelude);   // answered (or failed): the reconciler's re-read of the owner sees it now
       observer.proxied(current, sentTo, System.nanoTime() - started);
       observer.routed(req, Decision.PROXY, status, key, current, sentTo, reason, t0);
     }

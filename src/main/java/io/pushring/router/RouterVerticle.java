@@ -3,6 +3,7 @@ package io.pushring.router;
 import io.pushring.bus.RingHistory;
 import io.pushring.bus.RingPublisher;
 import io.pushring.config.PushringConfig;
+import io.pushring.bus.GroupWriteGuard;
 import io.pushring.metrics.HandoverMeters;
 import io.pushring.metrics.PushringMetrics;
 import io.pushring.metrics.RequestMetrics;
@@ -69,8 +70,12 @@ public final class RouterVerticle extends VerticleBase {
     // Created on this verticle's event loop: its pooled connections stay there.
     proxy = policy.mayProxy() ? new ProxyForwarder(vertx, proxySettings) : null;
     deleter = new GroupDeleter(vertx, proxySettings.ssl(), handoverConfig.timeout().toMillis());
+    // A client write is marked for as long as it can take to land: the handover DELETEs, then the
+    // proxied push (or a redirected client's own PUT, bounded by the same budget).
+    long markHold = handoverConfig.timeout().toNanos() + proxySettings.timeoutMillis() * 1_000_000L;
     Handover handover = new Handover(deleter, new HandoverMeters(metrics.registry()), handoverConfig.maxKeys(),
-        new FallbackRings(vertx));
+        new FallbackRings(vertx), vertx, admissionEnabled ? GroupWriteGuard.of(vertx) : null, markHold,
+        proxySettings.timeoutMillis() * 1_000_000L);
     PushHandler push = new PushHandler(this::table, options, observer, policy, proxy, handover);
     Router api = ApiRoutes.create(vertx, this::table, push, metrics, tap, admissionEnabled);
     server = vertx.createHttpServer(serverOptions(http))

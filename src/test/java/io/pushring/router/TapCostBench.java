@@ -107,7 +107,7 @@ public class TapCostBench {
         new RedirectPolicy(io.pushring.config.PushringConfig.RouterMode.REDIRECT, List.of(), "http", 307), null,
         new Handover(new io.pushring.proxy.GroupDeleter(vertx, false, 1000),
             new io.pushring.metrics.HandoverMeters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), 1 << 18,
-            new FallbackRings(vertx)));
+            new FallbackRings(vertx), vertx, null, 0, 0));
     HttpServerResponse response = response(lastHeader);
     routerContext = (ContextInternal) vertx.getOrCreateContext();
     requests = new HttpServerRequest[256];

@@ -172,6 +172,28 @@ public final class PushgatewayProcess implements AutoCloseable {
     }
   }
 
+  /** SIGSTOP: the process keeps its sockets (connections are accepted by the kernel) but answers nothing until {@link #resume()}. */
+  public void stop() {
+    signal("STOP");
+  }
+
+  /** SIGCONT after {@link #stop()}. */
+  public void resume() {
+    signal("CONT");
+  }
+
+  private void signal(String name) {
+    try {
+      int rc = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start().waitFor();
+      if (rc != 0) throw new IllegalStateException("kill -" + name + " " + process.pid() + " exited " + rc);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** SIGKILL by PID (simulates a crash); waits until the process is gone. */
   public void kill() {
     ProcessHandle.of(process.pid()).ifPresent(ProcessHandle::destroyForcibly);
