@@ -48,6 +48,11 @@ public final class Pushring {
     PushringApp app;
     try {
       app = PushringApp.deploy(vertx, config).await();
+    } catch (ConfigException e) { // a file named by the configuration (pushgateways.tls.*, credentials) cannot be read
+      System.err.println("pushring: config: " + e.getMessage());
+      vertx.close();
+      System.exit(2);
+      return;
     } catch (Exception e) { // await() rethrows the cause as is: a BindException is a checked exception
       // Without the exit, Vert.x's non-daemon threads would keep a process up that listens nowhere.
       System.err.println("pushring: " + startFailure(e, config));

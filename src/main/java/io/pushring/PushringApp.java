@@ -13,6 +13,7 @@ import io.pushring.registrar.RegistrarVerticle;
 import io.pushring.router.RouterVerticle;
 import io.pushring.tap.TapHub;
 import io.pushring.tap.TapSwitch;
+import io.pushring.upstream.Upstream;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -59,7 +60,19 @@ public final class PushringApp {
     return PushringMetrics.newVertx(options);
   }
 
+  /**
+   * Fails with a {@link io.pushring.config.ConfigException} naming the key when a file of
+   * {@code pushgateways.tls.*} or the fleet credential cannot be read (read on a worker thread).
+   */
   public static Future<PushringApp> deploy(Vertx vertx, PushringConfig config) {
+    return vertx.executeBlocking(() -> Upstream.load(vertx, config.pushgateways()))
+        .compose(upstream -> {
+          upstream.watchCredential(vertx);
+          return deploy(vertx, config, upstream);
+        });
+  }
+
+  private static Future<PushringApp> deploy(Vertx vertx, PushringConfig config, Upstream upstream) {
     RingPublisher.registerCodec(vertx);
     PushringMetrics metrics = PushringMetrics.installedOn(vertx)
         .bindRing(() -> RingPublisher.current(vertx), () -> DiscoveryStatus.current(vertx));
@@ -77,7 +90,7 @@ public final class PushringApp {
         .compose(tapId -> registrar)
         .compose(registrarId -> vertx.deployVerticle(discovery(config, metrics)))
         .compose(discoveryId -> vertx.deployVerticle(() -> {
-          RouterVerticle router = new RouterVerticle(config, metrics, tap);
+          RouterVerticle router = new RouterVerticle(config, metrics, tap, upstream);
           first.compareAndSet(null, router);
           return router;
         }, new DeploymentOptions().setInstances(instances)))
@@ -86,7 +99,7 @@ public final class PushringApp {
         .compose(watchId -> {
           // Off by default (reconcile.enabled): see README "Reconciler".
           if (!config.reconcile().enabled()) return Future.succeededFuture((ReconcilerVerticle) null);
-          ReconcilerVerticle reconciler = new ReconcilerVerticle(config, metrics.registry(), first.get().actualPort(), tap);
+          ReconcilerVerticle reconciler = new ReconcilerVerticle(config, metrics.registry(), first.get().actualPort(), tap, upstream);
           return vertx.deployVerticle(reconciler).map(id -> reconciler);
         })
         .map(reconciler -> new PushringApp(vertx, config, first.get().actualPort(), metrics, tap, reconciler));

@@ -149,7 +149,8 @@ public final class ConfigKeys {
   public static final ConfigKey<Boolean> PUSHGATEWAYS_REGISTER = key("pushgateways.register", bool(), true,
       "true | false: register pushgateways.servers in Consul at start");
   public static final ConfigKey<String> PUSHGATEWAYS_SCHEME = key("pushgateways.scheme", choice("http", "https"), "http",
-      "http | https: scheme of the redirect targets and of the health check");
+      "http | https: how the Pushgateways are reached: redirect targets, proxied pushes, handover DELETEs, the reconciler,"
+          + " the Consul health check");
   public static final ConfigKey<Integer> PUSHGATEWAYS_PORT = key("pushgateways.port", integer(1, 65535), 9091,
       "port of a server listed without one, 1..65535");
   public static final ConfigKey<List<String>> PUSHGATEWAYS_SERVERS = key("pushgateways.servers",
@@ -170,6 +171,28 @@ public final class ConfigKeys {
   public static final ConfigKey<Duration> CHECK_DEREGISTER_AFTER = key("pushgateways.check.deregister-after",
       duration(Duration.ofMinutes(1), null), Duration.ofMinutes(1),
       "Consul removes a service critical for this long, at least 1m (Consul's minimum)");
+
+  // ---- pushgateways.tls, credentials (how pushring itself talks to the Pushgateways) ----
+  public static final ConfigKey<String> PUSHGATEWAYS_TLS_CA_FILE = key("pushgateways.tls.ca-file", string(), "",
+      "https: PEM file of the CA(s) the Pushgateways' certificates must chain to; \"\" = the JVM's trust store");
+  public static final ConfigKey<String> PUSHGATEWAYS_TLS_CERT_FILE = key("pushgateways.tls.cert-file", string(), "",
+      "https: PEM client certificate pushring presents (with pushgateways.tls.key-file); \"\" = none");
+  public static final ConfigKey<String> PUSHGATEWAYS_TLS_KEY_FILE = key("pushgateways.tls.key-file", string(), "",
+      "https: PEM private key of pushgateways.tls.cert-file (PKCS#8, PKCS#1 or SEC1); \"\" = none");
+  public static final ConfigKey<String> PUSHGATEWAYS_TLS_SERVER_NAME = key("pushgateways.tls.server-name",
+      string(s -> s.isEmpty() || Hosts.isHost(s), "a host name"), "",
+      "https: the name every Pushgateway's certificate must carry (also sent as SNI); \"\" = each member's own host");
+  public static final ConfigKey<Boolean> PUSHGATEWAYS_TLS_INSECURE_SKIP_VERIFY = key("pushgateways.tls.insecure-skip-verify",
+      bool(), false,
+      "true | false: https without checking the Pushgateways' certificates (proxy, reconciler, Consul check TLSSkipVerify); tests only");
+  public static final ConfigKey<String> PUSHGATEWAYS_BASIC_AUTH_USERNAME = key("pushgateways.basic-auth.username", string(), "",
+      "user of the fleet credential that replaces the client's Authorization on every request pushring sends to a"
+          + " Pushgateway (with pushgateways.basic-auth.password-file); \"\" = none");
+  public static final ConfigKey<String> PUSHGATEWAYS_BASIC_AUTH_PASSWORD_FILE = key("pushgateways.basic-auth.password-file",
+      string(), "", "file holding the fleet password (re-read when it changes; surrounding whitespace ignored)");
+  public static final ConfigKey<String> PUSHGATEWAYS_BEARER_TOKEN_FILE = key("pushgateways.bearer-token-file", string(), "",
+      "file holding a bearer token sent instead of the client's Authorization (re-read when it changes); \"\" = none;"
+          + " excludes pushgateways.basic-auth");
 
   // ---- tap ----
   public static final ConfigKey<Boolean> TAP_ENABLED = key("tap.enabled", bool(), true,
@@ -234,11 +257,30 @@ public final class ConfigKeys {
       new Rule(DISCOVERY_STATIC_MEMBERS, v -> v.get(DISCOVERY_MODE) == DiscoveryMode.STATIC
           && v.get(DISCOVERY_STATIC_MEMBERS).isEmpty()
           ? "must list at least one host:port when discovery.mode is static" : null),
+      new Rule(PUSHGATEWAYS_TLS_KEY_FILE, v -> v.get(PUSHGATEWAYS_TLS_CERT_FILE).isEmpty() != v.get(PUSHGATEWAYS_TLS_KEY_FILE).isEmpty()
+          ? "pushgateways.tls.cert-file and pushgateways.tls.key-file go together: set both or neither" : null),
+      new Rule(PUSHGATEWAYS_SCHEME, ConfigKeys::upstreamTlsProblem),
+      new Rule(PUSHGATEWAYS_BASIC_AUTH_PASSWORD_FILE, v -> v.get(PUSHGATEWAYS_BASIC_AUTH_USERNAME).isEmpty()
+          != v.get(PUSHGATEWAYS_BASIC_AUTH_PASSWORD_FILE).isEmpty()
+          ? "pushgateways.basic-auth.username and pushgateways.basic-auth.password-file go together: set both or neither" : null),
+      new Rule(PUSHGATEWAYS_BEARER_TOKEN_FILE, v -> !v.get(PUSHGATEWAYS_BEARER_TOKEN_FILE).isEmpty()
+          && !v.get(PUSHGATEWAYS_BASIC_AUTH_USERNAME).isEmpty()
+          ? "cannot be set with pushgateways.basic-auth: one fleet credential replaces the client's Authorization" : null),
       new Rule(CHECK_TIMEOUT, v -> v.get(CHECK_TIMEOUT).compareTo(v.get(CHECK_INTERVAL)) >= 0
           ? "must be shorter than pushgateways.check.interval (" + Durations.format(v.get(CHECK_INTERVAL))
               + "), got " + Durations.format(v.get(CHECK_TIMEOUT)) : null));
 
   private ConfigKeys() {}
+
+  /** TLS settings under http would be silently ignored: an operator who wrote them meant https. */
+  private static String upstreamTlsProblem(Resolved v) {
+    if ("https".equals(v.get(PUSHGATEWAYS_SCHEME))) return null;
+    for (ConfigKey<String> k : List.of(PUSHGATEWAYS_TLS_CA_FILE, PUSHGATEWAYS_TLS_CERT_FILE, PUSHGATEWAYS_TLS_SERVER_NAME)) {
+      if (!v.get(k).isEmpty()) return "is http but " + k.path() + " is set (TLS settings apply to https only)";
+    }
+    return v.get(PUSHGATEWAYS_TLS_INSECURE_SKIP_VERIFY)
+        ? "is http but pushgateways.tls.insecure-skip-verify is set (TLS settings apply to https only)" : null;
+  }
 
   /** A client waiting for a proxied answer, and a quiet tap stream, are silent connections too. */
   private static String idleTimeoutProblem(Resolved v) {

@@ -85,8 +85,24 @@ public record PushringConfig(
 
   /** {@code servers}: {@code host} or {@code host:port} strings, validated. */
   public record Pushgateways(boolean register, String scheme, int port, List<String> servers,
-                             Duration reconcileInterval, Check check) {
+                             Duration reconcileInterval, Check check, UpstreamTls tls, UpstreamAuth auth) {
     public Pushgateways { servers = List.copyOf(servers); }
+
+    public boolean https() { return "https".equals(scheme); }
+  }
+
+  /**
+   * {@code pushgateways.tls.*}: file paths and names as configured ("" = not set), read by
+   * {@code upstream.UpstreamTls}. Meaningful with {@code scheme: https} only (the loader refuses them otherwise).
+   */
+  public record UpstreamTls(String caFile, String certFile, String keyFile, String serverName, boolean insecureSkipVerify) {}
+
+  /**
+   * The fleet credential ({@code pushgateways.basic-auth.*}, {@code pushgateways.bearer-token-file}):
+   * paths only, never the secret itself ("" = not set; at most one kind, checked by the loader).
+   */
+  public record UpstreamAuth(String username, String passwordFile, String bearerTokenFile) {
+    public boolean none() { return username.isEmpty() && bearerTokenFile.isEmpty(); }
   }
 
   /** {@code maxSubscribers}: open {@code /api/v1/tap} streams at most. */

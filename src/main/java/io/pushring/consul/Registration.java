@@ -15,7 +15,7 @@ import java.util.List;
  * {@code PUT /v1/agent/service/register}.
  */
 public record Registration(String id, String service, String host, int port, String checkUrl,
-                           String interval, String timeout, String deregisterAfter) {
+                           String interval, String timeout, String deregisterAfter, boolean tlsSkipVerify) {
 
   public static List<Registration> from(PushringConfig config) {
     PushringConfig.Pushgateways pgs = config.pushgateways();
@@ -27,14 +27,15 @@ public record Registration(String id, String service, String host, int port, Str
       registrations.add(new Registration(Member.idOf(host, port), config.consul().service(), host, port,
           pgs.scheme() + "://" + hp.authority() + pgs.check().path(),
           Durations.format(pgs.check().interval()), Durations.format(pgs.check().timeout()),
-          Durations.format(pgs.check().deregisterAfter())));
+          Durations.format(pgs.check().deregisterAfter()),
+          pgs.https() && pgs.tls().insecureSkipVerify()));
     }
     return registrations;
   }
 
   /** Consul's agent API body. Written by hand: the Vert.x client's CheckOptions has no Timeout. */
   public JsonObject toConsulJson() {
-    return new JsonObject()
+    JsonObject json = new JsonObject()
         .put("ID", id)
         .put("Name", service)
         .put("Address", host)
@@ -47,5 +48,9 @@ public record Registration(String id, String service, String host, int port, Str
             .put("Interval", interval)
             .put("Timeout", timeout)
             .put("DeregisterCriticalServiceAfter", deregisterAfter));
+    // Only when asked (pushgateways.tls.insecure-skip-verify): otherwise the agent checks the certificate
+    // against its own CA (its ca_file); Consul 1.4's check has no per-check CA nor TLSServerName.
+    if (tlsSkipVerify) json.getJsonObject("Check").put("TLSSkipVerify", true);
+    return json;
   }
 }

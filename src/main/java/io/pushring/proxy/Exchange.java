@@ -6,6 +6,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.net.HostAndPort;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
@@ -153,9 +154,10 @@ final class Exchange {
     RequestOptions options = new RequestOptions()
         .setMethod(req.method())
         .setServer(proxy.addressOf(owner))
-        .setHost(owner.host())
+        // The TLS peer name (pushgateways.tls.server-name, else the owner's host); plain http: the Host header.
+        .setHost(proxy.upstream().tlsHost(owner))
         .setPort(owner.port())
-        .setSsl(proxy.settings().ssl())
+        .setSsl(proxy.upstream().ssl())
         // Path exactly as received (still percent-encoded) and the original query.
         .setURI(req.query() == null ? req.path() : req.path() + '?' + req.query());
     // After a broken connection, never a pooled one (see ProxyForwarder#freshClient).
@@ -182,6 +184,10 @@ final class Exchange {
     lastActivity = System.nanoTime();
     upstream = ar.result();
     HeaderPolicy.copyRequestHeaders(req, upstream.headers());
+    if (proxy.upstream().serverName() != null) upstream.authority(HostAndPort.create(owner.host(), owner.port()));
+    // The fleet credential, when configured, replaces whatever Authorization the client sent.
+    String fleet = proxy.upstream().credential().authorization();
+    if (fleet != null) upstream.headers().set(HttpHeaders.AUTHORIZATION, fleet);
     HttpClientRequest attempt = upstream;
     // A resend replaces upstream: what the abandoned attempt reports afterwards is not news.
     attempt.exceptionHandler(t -> {

@@ -1,6 +1,9 @@
 package io.pushring.proxy;
 
 import io.pushring.ring.Member;
+import io.pushring.upstream.Upstream;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.net.HostAndPort;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -49,15 +52,15 @@ public final class GroupDeleter {
   private final Vertx vertx;
   private final HttpClientAgent client;
   private final long timeoutMillis;
-  private final boolean ssl;
+  private final Upstream upstream;
   private final MemberAddresses addresses = new MemberAddresses();
 
-  public GroupDeleter(Vertx vertx, boolean ssl, long timeoutMillis) {
+  public GroupDeleter(Vertx vertx, Upstream upstream, long timeoutMillis) {
     this.vertx = vertx;
-    this.ssl = ssl;
+    this.upstream = upstream;
     this.timeoutMillis = timeoutMillis;
     this.client = vertx.createHttpClient(
-        new HttpClientOptions()
+        upstream.configure(new HttpClientOptions())
             .setKeepAlive(true)
             .setKeepAliveTimeout(30)
             .setTcpNoDelay(true)
@@ -87,14 +90,18 @@ public final class GroupDeleter {
     RequestOptions options = new RequestOptions()
         .setMethod(HttpMethod.DELETE)
         .setServer(addresses.of(member))
-        .setHost(member.host())
+        .setHost(upstream.tlsHost(member))
         .setPort(member.port())
-        .setSsl(ssl)
+        .setSsl(upstream.ssl())
         .setURI(base64Path)
         .setTimeout(timeoutMillis);
     client.request(options)
         .compose(req -> {
           sent[0] = req;
+          if (upstream.serverName() != null) req.authority(HostAndPort.create(member.host(), member.port()));
+          // No client request behind these: the fleet credential when configured, else none.
+          String fleet = upstream.credential().authorization();
+          if (fleet != null) req.putHeader(HttpHeaders.AUTHORIZATION, fleet);
           req.exceptionHandler(t -> { });   // reported through the response future
           return req.send();
         })

@@ -6,6 +6,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import java.net.ConnectException;
+import javax.net.ssl.SSLException;
 
 /**
  * Why a proxied push did not get the owner's answer, and the status the client gets instead. The one
@@ -41,7 +42,31 @@ final class ProxyFailure extends RuntimeException {
     if (cause instanceof ConnectTimeoutException) {
       return new ProxyFailure(504, "Pushgateway did not accept a connection within router.proxy-timeout: " + describe(cause));
     }
+    SSLException tls = tlsFailure(cause);
+    if (tls != null) {
+      // Never retried in plain http nor elsewhere: the push is refused rather than sent to an unverified peer.
+      return new ProxyFailure(502, "TLS handshake with the Pushgateway failed: " + innermost(tls) + " (nothing was sent)");
+    }
     return unreachable(cause);
+  }
+
+  /**
+   * The deepest message: Vert.x wraps the JDK's reason ("certificate is valid for X, not Y", "unable to
+   * find valid certification path", "Received fatal alert: bad_certificate") in "Failed to create SSL connection".
+   */
+  private static String innermost(Throwable t) {
+    String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    for (Throwable c = t.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+      if (c.getMessage() != null) message = c.getMessage();
+    }
+    return message;
+  }
+
+  private static SSLException tlsFailure(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof SSLException ssl) return ssl;
+    }
+    return null;
   }
 
   /**
@@ -62,6 +87,12 @@ final class ProxyFailure extends RuntimeException {
    * group belongs to it); a refusal goes to the next owner first when there is one (see {@link #refused}).
    */
   static ProxyFailure unreachable(Throwable cause) {
+    SSLException tls = tlsFailure(cause);
+    if (tls != null) {
+      // TLS 1.3: a server refusing the client certificate says so after the client's handshake ended,
+      // when the request is on its way; the Pushgateway processed none of it.
+      return new ProxyFailure(502, "TLS with the Pushgateway failed: " + innermost(tls) + " (the push was not processed)");
+    }
     return new ProxyFailure(502, "Pushgateway unreachable: " + describe(cause)
         + " (not retried elsewhere: the group belongs to this Pushgateway)");
   }

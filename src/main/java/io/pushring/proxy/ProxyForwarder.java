@@ -1,6 +1,7 @@
 package io.pushring.proxy;
 
 import io.pushring.ring.Member;
+import io.pushring.upstream.Upstream;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
@@ -39,17 +40,19 @@ public final class ProxyForwarder {
 
   private final Vertx vertx;
   private final ProxySettings settings;
+  private final Upstream upstream;
   private final HttpClientAgent client;
   private final HttpClientAgent freshClient;
   private final MemberAddresses addresses = new MemberAddresses();
   private final InFlight inFlight = new InFlight();
   private final long sweeper;
 
-  public ProxyForwarder(Vertx vertx, ProxySettings settings) {
+  public ProxyForwarder(Vertx vertx, ProxySettings settings, Upstream upstream) {
     this.vertx = vertx;
     this.settings = settings;
+    this.upstream = upstream;
     this.client = vertx.createHttpClient(
-        new HttpClientOptions()
+        upstream.configure(new HttpClientOptions())
             .setKeepAlive(true)
             .setKeepAliveTimeout(30)
             .setTcpNoDelay(true)
@@ -61,7 +64,7 @@ public final class ProxyForwarder {
     // Pushgateway killed an instant ago may be just as dead as the one that broke, its close not yet
     // read; a new connection is refused at once instead, and the push goes to the next owner.
     this.freshClient = vertx.createHttpClient(
-        new HttpClientOptions()
+        upstream.configure(new HttpClientOptions())
             .setKeepAlive(false)
             .setTcpNoDelay(true)
             .setDecompressionSupported(false)
@@ -124,6 +127,10 @@ public final class ProxyForwarder {
   /** A client that opens a new connection for every request (never a pooled one): for resends. */
   HttpClientAgent freshClient() {
     return freshClient;
+  }
+
+  Upstream upstream() {
+    return upstream;
   }
 
   InFlight inFlight() {

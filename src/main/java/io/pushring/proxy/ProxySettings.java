@@ -13,13 +13,11 @@ import io.pushring.config.PushringConfig;
  * @param timeoutMillis  {@code router.proxy-timeout}: connect time, silence of the owner, or silence
  *                       of the client while its body is incomplete
  * @param uploadTimeoutMillis {@code router.upload-timeout}: the whole body must arrive within this
- * @param ssl            the owners speak https
  */
-public record ProxySettings(int maxBody, int bufferBytes, long timeoutMillis, long uploadTimeoutMillis, boolean ssl) {
+public record ProxySettings(int maxBody, int bufferBytes, long timeoutMillis, long uploadTimeoutMillis) {
 
   public static ProxySettings from(PushringConfig config) {
     return new ProxySettings(config.router().maxBody(), config.router().proxyBuffer(),
-        config.router().proxyTimeout().toMillis(), config.router().uploadTimeout().toMillis(),
-        "https".equals(config.pushgateways().scheme()));
+        config.router().proxyTimeout().toMillis(), config.router().uploadTimeout().toMillis());
   }
 }

@@ -2,6 +2,8 @@ package io.pushring.reconcile;
 
 import io.pushring.key.GroupingKey;
 import io.pushring.ring.Member;
+import io.pushring.upstream.FleetCredential;
+import io.pushring.upstream.Upstream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -10,7 +12,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import java.util.Set;
 
 /**
@@ -23,11 +29,36 @@ public final class PushgatewayClient {
   private final HttpClient http;
   private final String scheme;
   private final Duration timeout;
+  /** The fleet credential; its value is read per request (it may be rotated). */
+  private final FleetCredential credential;
 
+  /** Plain http, no credential (tests). */
   public PushgatewayClient(String scheme, Duration timeout) {
-    this.scheme = scheme;
+    this(checkedPlain(scheme), timeout);
+  }
+
+  /** As the proxy reaches the Pushgateways: scheme, TLS trust, client certificate, server name, fleet credential. */
+  public PushgatewayClient(Upstream upstream, Duration timeout) {
+    this.scheme = upstream.scheme();
     this.timeout = timeout;
-    this.http = HttpClient.newBuilder().connectTimeout(timeout).version(HttpClient.Version.HTTP_1_1).build();
+    this.credential = upstream.credential();
+    HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(timeout).version(HttpClient.Version.HTTP_1_1);
+    SSLContext tls = upstream.sslContext();
+    if (tls != null) {
+      builder.sslContext(tls);
+      if (upstream.serverName() != null) {
+        // SNI for an IP-addressed member (the JDK sends the URI's host name otherwise); the name itself is checked by the trust.
+        SSLParameters parameters = tls.getDefaultSSLParameters();
+        parameters.setServerNames(List.of(new SNIHostName(upstream.serverName())));
+        builder.sslParameters(parameters);
+      }
+    }
+    this.http = builder.build();
+  }
+
+  private static Upstream checkedPlain(String scheme) {
+    if (!"http".equals(scheme)) throw new IllegalArgumentException("use PushgatewayClient(Upstream, Duration) for " + scheme);
+    return Upstream.plain();
   }
 
   /** A failed call: the member, what was asked and what came back. */
@@ -92,7 +123,7 @@ public final class PushgatewayClient {
   private <T> HttpResponse<T> call(Member member, HttpRequest request, HttpResponse.BodyHandler<T> handler)
       throws IOException {
     try {
-      return http.send(request, handler);
+      return http.send(withCredential(request), handler);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new PushgatewayException(member.address() + ": interrupted", e);
@@ -100,6 +131,12 @@ public final class PushgatewayClient {
       throw new PushgatewayException(member.address() + ": " + request.method() + " " + request.uri().getRawPath()
           + ": " + e, e);
     }
+  }
+
+  /** The fleet credential when configured; else no Authorization at all (there is no client behind a pass). */
+  private HttpRequest withCredential(HttpRequest request) {
+    String fleet = credential.authorization();
+    return fleet == null ? request : HttpRequest.newBuilder(request, (name, value) -> true).header("Authorization", fleet).build();
   }
 
   private URI uri(Member member, String path) {

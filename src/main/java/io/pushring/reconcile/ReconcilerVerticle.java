@@ -18,6 +18,7 @@ import io.pushring.ring.Member;
 import io.pushring.ring.Ring;
 import io.pushring.tap.ReconcileEvent;
 import io.pushring.tap.TapSwitch;
+import io.pushring.upstream.Upstream;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
@@ -64,7 +65,7 @@ public final class ReconcilerVerticle extends VerticleBase {
 
   private final PushringConfig config;
   private final PushringConfig.Reconcile settings;
-  private final String scheme;
+  private final Upstream upstream;
   private final int httpPort;
   /** Consul mode: the election, set once started; null in static mode (always leader). */
   private volatile ConsulLeaderElection election;
@@ -95,11 +96,11 @@ public final class ReconcilerVerticle extends VerticleBase {
    * @param httpPort this instance's HTTP port, part of the identity it writes into the lock key
    * @param tap where each pass's actions and summary go while someone taps
    */
-  public ReconcilerVerticle(PushringConfig config, MeterRegistry registry, int httpPort, TapSwitch tap) {
+  public ReconcilerVerticle(PushringConfig config, MeterRegistry registry, int httpPort, TapSwitch tap, Upstream upstream) {
     this.config = config;
     this.tap = tap;
     this.settings = config.reconcile();
-    this.scheme = config.pushgateways().scheme();
+    this.upstream = upstream;
     this.httpPort = httpPort;
     this.meters = new ReconcileMeters(registry, settings.dryRun(), this::leader);
     this.departed = new DepartedMembers(settings.departedRetention());
@@ -112,7 +113,7 @@ public final class ReconcilerVerticle extends VerticleBase {
     // The routers' marks of client writes expire; the expired ones are dropped here (every instance
     // with a reconciler, leading or not: its routers mark all the same).
     sweeper = vertx.setPeriodic(SWEEP_MILLIS, id -> guard.sweep());
-    reconciler = new Reconciler(new PushgatewayClient(scheme, PUSHGATEWAY_TIMEOUT),
+    reconciler = new Reconciler(new PushgatewayClient(upstream, PUSHGATEWAY_TIMEOUT),
         new Reconciler.Settings(settings.quiet().toMillis() / 1000.0, settings.dryRun(), settings.maxActions()), Clock.systemUTC(),
         settings.rate(), () -> RingPublisher.current(vertx), this::leadershipRefusal, new ReconcileEvents() {
           @Override

@@ -22,7 +22,9 @@ import java.util.List;
  *   <li>no {@code Authorization} header: clients drop it when a redirect changes host, and the
  *       Pushgateway answers 401;
  *   <li>the client's scheme equals the target's: Java does not follow a redirect from http to https
- *       (and a downgrade would leak the body in clear).
+ *       (and a downgrade would leak the body in clear);
+ *   <li>no fleet credential ({@code pushgateways.basic-auth}, {@code pushgateways.bearer-token-file}):
+ *       Pushgateways that want pushring's credential would answer a redirected client 401.
  * </ul>
  * Auto mode always redirects with 307: 308 is permanent (a client may cache it across ring
  * changes) and HttpURLConnection does not follow it.
@@ -38,7 +40,8 @@ public final class RedirectPolicy {
     REDIRECT_CLIENT_FOLLOWS(true, "auto: User-Agent of a client that follows a 307 with method and body"),
     PROXY_UNKNOWN_CLIENT(false, "auto: User-Agent not known to follow a 307 with method and body"),
     PROXY_AUTHORIZATION(false, "auto: Authorization header (clients drop it on a redirect to another host)"),
-    PROXY_SCHEME_CHANGE(false, "auto: the target's scheme differs from the client's (not followed across schemes)");
+    PROXY_SCHEME_CHANGE(false, "auto: the target's scheme differs from the client's (not followed across schemes)"),
+    PROXY_FLEET_CREDENTIAL(false, "auto: the Pushgateways take pushring's fleet credential, which a redirected client does not have");
 
     private final boolean redirect;
     private final String reason;
@@ -64,8 +67,16 @@ public final class RedirectPolicy {
   private final String[] userAgentPrefixes;
   private final String targetScheme;
   private final int redirectStatus;
+  private final boolean fleetCredential;
 
   public RedirectPolicy(RouterMode mode, List<String> userAgentPrefixes, String targetScheme, int configuredStatus) {
+    this(mode, userAgentPrefixes, targetScheme, configuredStatus, false);
+  }
+
+  /** @param fleetCredential a fleet credential is configured: auto mode proxies every push */
+  public RedirectPolicy(RouterMode mode, List<String> userAgentPrefixes, String targetScheme, int configuredStatus,
+      boolean fleetCredential) {
+    this.fleetCredential = fleetCredential;
     this.mode = mode;
     this.userAgentPrefixes = userAgentPrefixes.toArray(String[]::new);
     this.targetScheme = targetScheme;
@@ -74,7 +85,7 @@ public final class RedirectPolicy {
 
   public static RedirectPolicy from(PushringConfig config) {
     return new RedirectPolicy(config.router().mode(), config.router().redirectUserAgents(),
-        config.pushgateways().scheme(), config.router().redirectStatus());
+        config.pushgateways().scheme(), config.router().redirectStatus(), !config.pushgateways().auth().none());
   }
 
   /**
@@ -89,6 +100,7 @@ public final class RedirectPolicy {
       case PROXY: return Rule.PROXY_MODE;
       default: break;
     }
+    if (fleetCredential) return Rule.PROXY_FLEET_CREDENTIAL;
     if (hasAuthorization) return Rule.PROXY_AUTHORIZATION;
     if (!targetScheme.equalsIgnoreCase(clientScheme)) return Rule.PROXY_SCHEME_CHANGE;
     return followsRedirects(userAgent) ? Rule.REDIRECT_CLIENT_FOLLOWS : Rule.PROXY_UNKNOWN_CLIENT;

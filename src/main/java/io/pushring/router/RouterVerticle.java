@@ -9,6 +9,7 @@ import io.pushring.metrics.PushringMetrics;
 import io.pushring.metrics.RequestMetrics;
 import io.pushring.proxy.GroupDeleter;
 import io.pushring.proxy.ProxyForwarder;
+import io.pushring.upstream.Upstream;
 import io.pushring.proxy.ProxySettings;
 import io.pushring.ring.FormerOwners;
 import io.pushring.ring.Ring;
@@ -44,13 +45,15 @@ public final class RouterVerticle extends VerticleBase {
   private HttpServer server;
   private ProxyForwarder proxy;
   private GroupDeleter deleter;
+  private final Upstream upstream;
   private long expiryTimer = -1;
   private final ConnectionDrain drain = new ConnectionDrain();
 
   /** reconcile.enabled: /sd/pushgateways lists the admitted members, else every ring member. */
   private final boolean admissionEnabled;
 
-  public RouterVerticle(PushringConfig config, PushringMetrics metrics, TapSwitch tap) {
+  public RouterVerticle(PushringConfig config, PushringMetrics metrics, TapSwitch tap, Upstream upstream) {
+    this.upstream = upstream;
     this.metrics = metrics;
     this.tap = tap;
     this.options = RouterOptions.from(config);
@@ -68,8 +71,8 @@ public final class RouterVerticle extends VerticleBase {
         tap, this::table, accessLogEvery);
     rings = RingPublisher.localMap(vertx);
     // Created on this verticle's event loop: its pooled connections stay there.
-    proxy = policy.mayProxy() ? new ProxyForwarder(vertx, proxySettings) : null;
-    deleter = new GroupDeleter(vertx, proxySettings.ssl(), handoverConfig.timeout().toMillis());
+    proxy = policy.mayProxy() ? new ProxyForwarder(vertx, proxySettings, upstream) : null;
+    deleter = new GroupDeleter(vertx, upstream, handoverConfig.timeout().toMillis());
     // A client write is marked for as long as it can take to land: the handover DELETEs, then the
     // proxied push (or a redirected client's own PUT, bounded by the same budget).
     long markHold = handoverConfig.timeout().toNanos() + proxySettings.timeoutMillis() * 1_000_000L;

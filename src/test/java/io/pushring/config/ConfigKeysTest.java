@@ -18,7 +18,12 @@ class ConfigKeysTest {
   /** Context valid in every case: static members are allowed (and ignored) in consul mode. */
   private static final Map<String, String> BASE_ENV = Map.of("PUSHRING_DISCOVERY_STATIC_MEMBERS", "10.0.0.1:9091");
 
-  private record Probe(String envValue, Function<PushringConfig, Object> field) {}
+  /** {@code with}: other keys the probe needs to be valid (a key that only goes with another one). */
+  private record Probe(String envValue, Function<PushringConfig, Object> field, Map<String, String> with) {
+    Probe(String envValue, Function<PushringConfig, Object> field) {
+      this(envValue, field, Map.of());
+    }
+  }
 
   /**
    * For each key: a non-default value, and the record field it must land in. Written out by hand
@@ -63,6 +68,19 @@ class ConfigKeysTest {
     m.put("pushgateways.check.interval", new Probe("9s", c -> c.pushgateways().check().interval()));
     m.put("pushgateways.check.timeout", new Probe("3s", c -> c.pushgateways().check().timeout()));
     m.put("pushgateways.check.deregister-after", new Probe("5m", c -> c.pushgateways().check().deregisterAfter()));
+    Map<String, String> https = Map.of("PUSHRING_PUSHGATEWAYS_SCHEME", "https");
+    m.put("pushgateways.tls.ca-file", new Probe("/etc/pki/ca.pem", c -> c.pushgateways().tls().caFile(), https));
+    m.put("pushgateways.tls.cert-file", new Probe("/etc/pki/c.pem", c -> c.pushgateways().tls().certFile(),
+        Map.of("PUSHRING_PUSHGATEWAYS_SCHEME", "https", "PUSHRING_PUSHGATEWAYS_TLS_KEY_FILE", "/etc/pki/c.key")));
+    m.put("pushgateways.tls.key-file", new Probe("/etc/pki/c.key", c -> c.pushgateways().tls().keyFile(),
+        Map.of("PUSHRING_PUSHGATEWAYS_SCHEME", "https", "PUSHRING_PUSHGATEWAYS_TLS_CERT_FILE", "/etc/pki/c.pem")));
+    m.put("pushgateways.tls.server-name", new Probe("pg.internal", c -> c.pushgateways().tls().serverName(), https));
+    m.put("pushgateways.tls.insecure-skip-verify", new Probe("true", c -> c.pushgateways().tls().insecureSkipVerify(), https));
+    m.put("pushgateways.basic-auth.username", new Probe("fleet", c -> c.pushgateways().auth().username(),
+        Map.of("PUSHRING_PUSHGATEWAYS_BASIC_AUTH_PASSWORD_FILE", "/run/secrets/pw")));
+    m.put("pushgateways.basic-auth.password-file", new Probe("/run/secrets/pw", c -> c.pushgateways().auth().passwordFile(),
+        Map.of("PUSHRING_PUSHGATEWAYS_BASIC_AUTH_USERNAME", "fleet")));
+    m.put("pushgateways.bearer-token-file", new Probe("/run/secrets/token", c -> c.pushgateways().auth().bearerTokenFile()));
     m.put("tap.enabled", new Probe("false", c -> c.tap().enabled()));
     m.put("tap.max-subscribers", new Probe("7", c -> c.tap().maxSubscribers()));
     m.put("access-log.every", new Probe("100", c -> c.accessLog().every()));
@@ -89,6 +107,7 @@ class ConfigKeysTest {
       Object expected = key.fromEnv(probe.envValue());
       Map<String, String> env = new HashMap<>(BASE_ENV);
       env.put(key.envName(), probe.envValue());
+      env.putAll(probe.with());
       PushringConfig changed = ConfigLoader.load(Map.of(), env);
       Object baseValue = BASE_ENV.containsKey(key.envName()) ? key.fromEnv(BASE_ENV.get(key.envName())) : key.defaultValue();
       assertThat(probe.field().apply(base)).as("%s before", key).isEqualTo(baseValue);
@@ -100,7 +119,7 @@ class ConfigKeysTest {
 
   @Test
   void environmentNamesFollowTheRule() {
-    assertThat(ConfigKeys.all()).hasSize(49);
+    assertThat(ConfigKeys.all()).hasSize(57);
     assertThat(ConfigKeys.ROUTER_REDIRECT_STATUS.envName()).isEqualTo("PUSHRING_ROUTER_REDIRECT_STATUS");
     assertThat(ConfigKeys.CHECK_DEREGISTER_AFTER.envName()).isEqualTo("PUSHRING_PUSHGATEWAYS_CHECK_DEREGISTER_AFTER");
     for (ConfigKey<?> k : ConfigKeys.all()) {

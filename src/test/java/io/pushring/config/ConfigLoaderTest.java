@@ -48,7 +48,8 @@ class ConfigLoaderTest {
     assertThat(c.consul()).isEqualTo(
         new PushringConfig.Consul("127.0.0.1:8500", "http", "", "", "pushgateway", Duration.ofSeconds(30), ""));
     assertThat(c.pushgateways()).isEqualTo(new PushringConfig.Pushgateways(true, "http", 9091, List.of(), Duration.ofSeconds(30),
-        new PushringConfig.Check("/-/healthy", Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofMinutes(1))));
+        new PushringConfig.Check("/-/healthy", Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofMinutes(1)),
+        new PushringConfig.UpstreamTls("", "", "", "", false), new PushringConfig.UpstreamAuth("", "", "")));
     assertThat(c.tap().enabled()).isTrue();
     assertThat(ConfigLoader.load(null, null)).isEqualTo(c);
   }
@@ -81,7 +82,8 @@ class ConfigLoaderTest {
         new PushringConfig.Consul("consul.service:8501", "https", "0123", "dc2", "pgw.v1", Duration.ofSeconds(90), ""));
     assertThat(c.pushgateways()).isEqualTo(new PushringConfig.Pushgateways(false, "https", 9092,
         List.of("pgw1", "pgw2:9093", "[fe80::1]", "10.0.0.7"), Duration.ofSeconds(30),
-        new PushringConfig.Check("/healthz", Duration.ofSeconds(10), Duration.ofMillis(500), Duration.ofMinutes(90))));
+        new PushringConfig.Check("/healthz", Duration.ofSeconds(10), Duration.ofMillis(500), Duration.ofMinutes(90)),
+        new PushringConfig.UpstreamTls("", "", "", "", false), new PushringConfig.UpstreamAuth("", "", "")));
     assertThat(c.tap().enabled()).isFalse();
   }
 

@@ -36,4 +36,19 @@ class RegistrationTest {
     assertThat(check.getString("Timeout")).isEqualTo("1s500ms");   // Durations.format: the one Go-duration spelling
     assertThat(check.getString("DeregisterCriticalServiceAfter")).isEqualTo("2m");
   }
+
+  @Test
+  void httpsChecksSkipVerificationOnlyWhenAsked() {
+    var verified = Registration.from(ConfigLoader.load(Map.of(), Map.of(
+        "PUSHRING_PUSHGATEWAYS_SERVERS", "pg.internal:9091", "PUSHRING_PUSHGATEWAYS_SCHEME", "https",
+        "PUSHRING_PUSHGATEWAYS_TLS_CA_FILE", "/etc/pki/ca.pem"))).get(0).toConsulJson().getJsonObject("Check");
+    assertThat(verified.getString("HTTP")).isEqualTo("https://pg.internal:9091/-/healthy");
+    assertThat(verified.containsKey("TLSSkipVerify")).isFalse();
+
+    var skipped = Registration.from(ConfigLoader.load(Map.of(), Map.of(
+        "PUSHRING_PUSHGATEWAYS_SERVERS", "pg.internal:9091", "PUSHRING_PUSHGATEWAYS_SCHEME", "https",
+        "PUSHRING_PUSHGATEWAYS_TLS_INSECURE_SKIP_VERIFY", "true"))).get(0).toConsulJson().getJsonObject("Check");
+    assertThat(skipped.getString("HTTP")).isEqualTo("https://pg.internal:9091/-/healthy");
+    assertThat(skipped.getBoolean("TLSSkipVerify")).isTrue();
+  }
 }

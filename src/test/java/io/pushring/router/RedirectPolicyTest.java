@@ -47,6 +47,19 @@ class RedirectPolicyTest {
   }
 
   @Test
+  void autoProxiesEveryPushWhenTheFleetHasACredential() {
+    RedirectPolicy fleet = new RedirectPolicy(RouterMode.AUTO, DEFAULT_AGENTS, "http", 307, true);
+    assertThat(fleet.decide("Go-http-client/1.1", false, "http")).isEqualTo(Rule.PROXY_FLEET_CREDENTIAL);
+    assertThat(fleet.decide("Java/17", true, "http")).isEqualTo(Rule.PROXY_FLEET_CREDENTIAL);
+    assertThat(RedirectPolicy.from(TestConfig.staticMembers("127.0.0.1:9091", "PUSHRING_ROUTER_MODE", "auto",
+        "PUSHRING_PUSHGATEWAYS_BEARER_TOKEN_FILE", "/run/token")).decide("Go-http-client/1.1", false, "http"))
+        .isEqualTo(Rule.PROXY_FLEET_CREDENTIAL);
+    // Redirect mode still redirects: its clients reach the Pushgateways with their own credentials.
+    assertThat(new RedirectPolicy(RouterMode.REDIRECT, DEFAULT_AGENTS, "http", 307, true).decide("curl/8", false, "http"))
+        .isEqualTo(Rule.REDIRECT_MODE);
+  }
+
+  @Test
   void autoAlwaysRedirectsWith307RedirectModeWithTheConfiguredStatus() {
     assertThat(auto.redirectStatus()).isEqualTo(307);
     assertThat(new RedirectPolicy(RouterMode.REDIRECT, DEFAULT_AGENTS, "http", 308).redirectStatus()).isEqualTo(308);

@@ -105,7 +105,7 @@ public class TapCostBench {
     // Redirect mode: the members are not contacted.
     handler = new PushHandler(() -> table, new RouterOptions("127.0.0.1", 0, 307, "5", "http"), observer,
         new RedirectPolicy(io.pushring.config.PushringConfig.RouterMode.REDIRECT, List.of(), "http", 307), null,
-        new Handover(new io.pushring.proxy.GroupDeleter(vertx, false, 1000),
+        new Handover(new io.pushring.proxy.GroupDeleter(vertx, io.pushring.upstream.Upstream.plain(), 1000),
             new io.pushring.metrics.HandoverMeters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), 1 << 18,
             new FallbackRings(vertx), vertx, null, 0, 0));
     HttpServerResponse response = response(lastHeader);

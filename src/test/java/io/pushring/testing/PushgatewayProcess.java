@@ -137,13 +137,14 @@ public final class PushgatewayProcess implements AutoCloseable {
   }
 
   private void awaitReady(List<String> command) {
-    // With --web.config.file basic auth guards every path, /-/ready too: 401 means it serves.
+    // With --web.config.file basic auth guards every path, /-/ready too: 401 means it serves; with
+    // tls_server_config, Go answers this plain-HTTP probe 400 ("Client sent an HTTP request to an HTTPS server").
     boolean basicAuth = command.stream().anyMatch(a -> a.startsWith("--web.config.file"));
     // an exception while polling means not listening yet
     boolean ready = Await.holdsWithin(START_TIMEOUT, Duration.ofMillis(50), () -> {
       if (!process.isAlive()) return true;
       int status = request("GET", "/-/ready", null, Duration.ofSeconds(1)).status();
-      return status == 200 || (status == 401 && basicAuth);
+      return status == 200 || ((status == 401 || status == 400) && basicAuth);
     });
     if (!process.isAlive()) {
       throw new IllegalStateException("Pushgateway exited with status " + process.exitValue() + ": "
@@ -158,6 +159,9 @@ public final class PushgatewayProcess implements AutoCloseable {
   public String host() { return HOST; }
 
   public String baseUrl() { return "http://" + HOST + ":" + port; }
+
+  /** {@code https://127.0.0.1:<port>}, for one started with a web config holding {@code tls_server_config}. */
+  public String httpsUrl() { return "https://" + HOST + ":" + port; }
 
   public long pid() { return process.pid(); }
 
