@@ -5,6 +5,7 @@ import io.pushring.bus.RingPublisher;
 import io.pushring.config.PushringConfig;
 import io.pushring.config.PushringConfig.DiscoveryMode;
 import io.pushring.discovery.AdmissionWatchVerticle;
+import io.pushring.consul.ConsulLink;
 import io.pushring.discovery.ConsulDiscoveryVerticle;
 import io.pushring.discovery.StaticDiscoveryVerticle;
 import io.pushring.metrics.PushringMetrics;
@@ -79,8 +80,16 @@ public final class PushringApp {
     TapSwitch tap = new TapSwitch(vertx, config.tap().enabled(), config.tap().maxSubscribers(), metrics.registry());
     AtomicReference<RouterVerticle> first = new AtomicReference<>();
     int instances = routerInstances(config);
+    // Consul mode: one link (TLS material, token) for every part that talks to Consul, read before any starts.
+    Future<ConsulLink> opened = config.discovery().mode() == DiscoveryMode.CONSUL
+        ? ConsulLink.open(vertx, config) : Future.succeededFuture(null);
+    return opened.compose(link -> deploy(vertx, config, link, upstream, metrics, tap, first, instances));
+  }
+
+  private static Future<PushringApp> deploy(Vertx vertx, PushringConfig config, ConsulLink link, Upstream upstream,
+      PushringMetrics metrics, TapSwitch tap, AtomicReference<RouterVerticle> first, int instances) {
     Future<String> registrar = registers(config)
-        ? vertx.deployVerticle(new RegistrarVerticle(config, metrics))
+        ? vertx.deployVerticle(new RegistrarVerticle(config, link, metrics))
         : Future.succeededFuture("");
     // The tap's fan-out on a worker thread, the one consumer of event bus "pushring.tap": none of its work lands on a router's event loop.
     Future<String> tapHub = config.tap().enabled()
@@ -88,18 +97,18 @@ public final class PushringApp {
         : Future.succeededFuture("");
     return tapHub
         .compose(tapId -> registrar)
-        .compose(registrarId -> vertx.deployVerticle(discovery(config, metrics)))
+        .compose(registrarId -> vertx.deployVerticle(discovery(config, link, metrics)))
         .compose(discoveryId -> vertx.deployVerticle(() -> {
           RouterVerticle router = new RouterVerticle(config, metrics, tap, upstream);
           first.compareAndSet(null, router);
           return router;
         }, new DeploymentOptions().setInstances(instances)))
         .compose(routersId -> watchesAdmission(config)
-            ? vertx.deployVerticle(new AdmissionWatchVerticle(config)) : Future.succeededFuture(""))
+            ? vertx.deployVerticle(new AdmissionWatchVerticle(config, link)) : Future.succeededFuture(""))
         .compose(watchId -> {
           // Off by default (reconcile.enabled): see README "Reconciler".
           if (!config.reconcile().enabled()) return Future.succeededFuture((ReconcilerVerticle) null);
-          ReconcilerVerticle reconciler = new ReconcilerVerticle(config, metrics.registry(), first.get().actualPort(), tap, upstream);
+          ReconcilerVerticle reconciler = new ReconcilerVerticle(config, link, metrics.registry(), first.get().actualPort(), tap, upstream);
           return vertx.deployVerticle(reconciler).map(id -> reconciler);
         })
         .map(reconciler -> new PushringApp(vertx, config, first.get().actualPort(), metrics, tap, reconciler));
@@ -111,10 +120,10 @@ public final class PushringApp {
     return configured > 0 ? configured : Runtime.getRuntime().availableProcessors();
   }
 
-  private static VerticleBase discovery(PushringConfig config, PushringMetrics metrics) {
+  private static VerticleBase discovery(PushringConfig config, ConsulLink link, PushringMetrics metrics) {
     return config.discovery().mode() == DiscoveryMode.STATIC
         ? new StaticDiscoveryVerticle(config)
-        : new ConsulDiscoveryVerticle(config, metrics);
+        : new ConsulDiscoveryVerticle(config, link, metrics);
   }
 
   /**

@@ -130,7 +130,20 @@ public final class ConfigKeys {
   public static final ConfigKey<String> CONSUL_SCHEME = key("consul.scheme", choice("http", "https"), "http",
       "http | https");
   public static final ConfigKey<String> CONSUL_TOKEN = key("consul.token", string(), "",
-      "ACL token sent to Consul; empty = none");
+      "ACL token sent to Consul (X-Consul-Token); empty = none (or consul.token-file); never logged");
+  public static final ConfigKey<String> CONSUL_TOKEN_FILE = key("consul.token-file", string(), "",
+      "file holding the ACL token (surrounding whitespace ignored), re-read when it changes and when Consul refuses the token;"
+          + " empty = none; excludes consul.token");
+  public static final ConfigKey<String> CONSUL_TLS_CA_FILE = key("consul.tls.ca-file", string(), "",
+      "consul.scheme https: PEM file of the CAs that sign Consul's certificate; empty = the JVM's trust store");
+  public static final ConfigKey<String> CONSUL_TLS_CERT_FILE = key("consul.tls.cert-file", string(), "",
+      "consul.scheme https: PEM client certificate (chain) for Consul's verify_incoming; with consul.tls.key-file; empty = none");
+  public static final ConfigKey<String> CONSUL_TLS_KEY_FILE = key("consul.tls.key-file", string(), "",
+      "consul.scheme https: PEM private key (PKCS#8 or PKCS#1) of consul.tls.cert-file; empty = none");
+  public static final ConfigKey<String> CONSUL_TLS_SERVER_NAME = key("consul.tls.server-name", string(), "",
+      "consul.scheme https: the name Consul's certificate must carry; empty = the host of consul.address");
+  public static final ConfigKey<Boolean> CONSUL_TLS_INSECURE_SKIP_VERIFY = key("consul.tls.insecure-skip-verify", bool(), false,
+      "true | false: accept any certificate from Consul (no CA or name check): tests only");
   public static final ConfigKey<String> CONSUL_DATACENTER = key("consul.datacenter", string(), "",
       "datacenter to query; empty = the agent's own");
   public static final ConfigKey<String> CONSUL_SERVICE = key("consul.service",
@@ -266,6 +279,8 @@ public final class ConfigKeys {
       new Rule(PUSHGATEWAYS_BEARER_TOKEN_FILE, v -> !v.get(PUSHGATEWAYS_BEARER_TOKEN_FILE).isEmpty()
           && !v.get(PUSHGATEWAYS_BASIC_AUTH_USERNAME).isEmpty()
           ? "cannot be set with pushgateways.basic-auth: one fleet credential replaces the client's Authorization" : null),
+      new Rule(CONSUL_TOKEN_FILE, v -> !v.get(CONSUL_TOKEN_FILE).isEmpty() && !v.get(CONSUL_TOKEN).isEmpty()
+          ? "cannot be set together with consul.token (which token would win?): set one" : null),
       new Rule(CHECK_TIMEOUT, v -> v.get(CHECK_TIMEOUT).compareTo(v.get(CHECK_INTERVAL)) >= 0
           ? "must be shorter than pushgateways.check.interval (" + Durations.format(v.get(CHECK_INTERVAL))
               + "), got " + Durations.format(v.get(CHECK_TIMEOUT)) : null));

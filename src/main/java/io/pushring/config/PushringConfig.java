@@ -74,12 +74,26 @@ public record PushringConfig(
   }
 
   /** {@code admittedKey}: as configured, "" = the default; {@link #admittedKvKey()} is the key used. */
-  public record Consul(String address, String scheme, String token, String datacenter, String service, Duration blockingWait,
-      String admittedKey) {
+  /**
+   * {@code token} is a secret: {@link #toString()} never shows it (a config printed in a log or an
+   * error must not carry it), only whether one is set.
+   */
+  public record Consul(String address, String scheme, String token, String tokenFile, ConsulTls tls, String datacenter,
+      String service, Duration blockingWait, String admittedKey) {
     public String admittedKvKey() {
       return admittedKey.isEmpty() ? "pushring/" + service + "/admitted" : admittedKey;
     }
+
+    @Override
+    public String toString() {
+      return "Consul[address=" + address + ", scheme=" + scheme + ", token=" + (token.isEmpty() ? "none" : "(set)")
+          + ", tokenFile=" + tokenFile + ", tls=" + tls + ", datacenter=" + datacenter + ", service=" + service
+          + ", blockingWait=" + blockingWait + ", admittedKey=" + admittedKey + "]";
+    }
   }
+
+  /** {@code consul.tls.*}: paths ("" = not set) and the two switches. */
+  public record ConsulTls(String caFile, String certFile, String keyFile, String serverName, boolean insecureSkipVerify) {}
 
   public record Check(String path, Duration interval, Duration timeout, Duration deregisterAfter) {}
 

@@ -4,40 +4,44 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 
 /**
- * Consul's HTTP API as the registrar and the leader election call it: a WebClient on
- * {@link ConsulSettings}' address and scheme, every request carrying the ACL token and a timeout of
- * its own. A thin adapter: what to send and what an answer means live in the callers' pure classes.
+ * Consul's HTTP API as every part of pushring calls it: a WebClient on the {@link ConsulLink}'s
+ * address, scheme and TLS, every request carrying the current ACL token and a timeout of its own. A
+ * thin adapter: what to send and what an answer means live in the callers' pure classes.
  *
  * <p>A WebClient rather than the Vert.x Consul client because these callers need what that client
- * hides: the check {@code Timeout} of a registration, the status of an answer (a session renew
- * answered {@code 404} means the session is gone, a failed request means nothing yet), the
- * {@code X-Consul-Index} of a KV read that found no key, and a timeout per request (the client has
- * one for all, which must exceed the blocking wait).
+ * hides: the check {@code Timeout} of a registration, the status and body of an answer (a session
+ * renew answered {@code 404} means the session is gone, a {@code 403} names a missing ACL rule), the
+ * {@code X-Consul-Index} of a KV read that found no key, a timeout per request (the client has one
+ * for all, which must exceed the blocking wait), and a token that changes while it runs (the client
+ * fixes it at creation).
  */
 public final class ConsulApi {
   private final WebClient client;
-  private final ConsulSettings settings;
+  private final ConsulLink link;
 
-  private ConsulApi(WebClient client, ConsulSettings settings) {
+  private ConsulApi(WebClient client, ConsulLink link) {
     this.client = client;
-    this.settings = settings;
+    this.link = link;
   }
 
-  public static ConsulApi create(Vertx vertx, ConsulSettings settings) {
-    return new ConsulApi(WebClient.create(vertx, new WebClientOptions()
+  public static ConsulApi create(Vertx vertx, ConsulLink link) {
+    ConsulSettings settings = link.settings();
+    WebClientOptions options = new WebClientOptions()
         .setDefaultHost(settings.host())
         .setDefaultPort(settings.port())
-        .setSsl("https".equals(settings.scheme()))
         .setConnectTimeout(5_000)
-        .setIdleTimeout(30)), settings);
+        .setIdleTimeout(30);
+    link.tls().apply(options);
+    return new ConsulApi(WebClient.create(vertx, options), link);
   }
 
   public ConsulSettings settings() {
-    return settings;
+    return link.settings();
   }
 
   /**
@@ -46,8 +50,23 @@ public final class ConsulApi {
    */
   public HttpRequest<Buffer> request(HttpMethod method, String uri, long timeoutMillis) {
     HttpRequest<Buffer> req = client.request(method, uri).timeout(timeoutMillis);
-    if (!settings.token().isEmpty()) req.putHeader("X-Consul-Token", settings.token());
+    String token = link.token().value();
+    if (!token.isEmpty()) req.putHeader("X-Consul-Token", token);
     return req;
+  }
+
+  /**
+   * A {@code 403} answered to {@code who}: the message naming {@code rules} ({@link ConsulAcl}), and
+   * a re-read of the token file (a rotated token is often first noticed by its refusal).
+   */
+  public ConsulAcl.Refused refused(HttpResponse<Buffer> answer, String who, String rules) {
+    link.token().reload(link.vertx());
+    return new ConsulAcl.Refused(ConsulAcl.refusal(who, rules, answer.bodyAsString()));
+  }
+
+  /** True when requests carry a token (an empty listing may then be the ACLs at work). */
+  public boolean hasToken() {
+    return !link.token().value().isEmpty();
   }
 
   public void close() {

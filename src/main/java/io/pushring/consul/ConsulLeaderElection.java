@@ -47,7 +47,7 @@ public final class ConsulLeaderElection {
   private int loopFailures;
   private int renewFailures;
 
-  private ConsulLeaderElection(Vertx vertx, ConsulSettings consul, LeaderLock.Settings settings,
+  private ConsulLeaderElection(Vertx vertx, ConsulLink consul, LeaderLock.Settings settings,
       Consumer<LeaderLock.Change> listener, Runnable holderChanged) {
     this.vertx = vertx;
     this.consul = ConsulApi.create(vertx, consul);
@@ -64,7 +64,7 @@ public final class ConsulLeaderElection {
    * of the lock's holder as read from the key (who leads, when it is another instance) runs
    * {@code holderChanged}.
    */
-  public static Future<ConsulLeaderElection> start(Vertx vertx, ConsulSettings consul, String key,
+  public static Future<ConsulLeaderElection> start(Vertx vertx, ConsulLink consul, String key,
       Duration ttl, Duration lockDelay, int httpPort, Consumer<LeaderLock.Change> listener, Runnable holderChanged) {
     return vertx.executeBlocking(ConsulLeaderElection::hostName).map(host -> {
       String identity = identity(host, ProcessHandle.current().pid(), httpPort);
@@ -148,6 +148,7 @@ public final class ConsulLeaderElection {
       try {
         if (ar.failed()) throw ar.cause();
         HttpResponse<Buffer> r = ar.result();
+        if (r.statusCode() == 403) throw refused(r);
         entry = LockEntry.parse(r.statusCode(), r.getHeader("X-Consul-Index"), r.bodyAsString());
       } catch (Throwable e) {
         loopFailed("reading " + lock.settings().key(), e);
@@ -175,6 +176,7 @@ public final class ConsulLeaderElection {
           try {
             if (ar.failed()) throw ar.cause();
             HttpResponse<Buffer> r = ar.result();
+            if (r.statusCode() == 403) throw refused(r);
             if (r.statusCode() != 200) throw new IllegalStateException("HTTP " + r.statusCode() + ": " + r.bodyAsString());
             id = new JsonObject(r.bodyAsString()).getString("ID");
             if (id == null || id.isEmpty()) throw new IllegalStateException("no ID in " + r.bodyAsString());
@@ -216,6 +218,8 @@ public final class ConsulLeaderElection {
             loopAnswered();
             announce(lock.sessionGone(id, "session " + id + " is gone (acquire answered: " + body + ")", System.nanoTime()));
             loop(false);
+          } else if (r.statusCode() == 403) {
+            loopFailed("acquiring " + lock.settings().key(), refused(r));
           } else {
             loopFailed("acquiring " + lock.settings().key(), new IllegalStateException("HTTP " + r.statusCode() + ": " + body));
           }
@@ -229,8 +233,9 @@ public final class ConsulLeaderElection {
 
   private void loopFailed(String what, Throwable cause) {
     loopFailures++;
-    if (loopFailures == 1) {
-      LOG.warn("reconcile leader election: {} failed, retrying with backoff: {}", what, cause.toString());
+    if (loopFailures == 1 || cause instanceof ConsulAcl.Refused && loopFailures % 20 == 0) {
+      LOG.warn("reconcile leader election: {} failed, retrying with backoff: {}", what,
+          cause instanceof ConsulAcl.Refused ? cause.getMessage() : cause.toString());
     }
     loopTimer = vertx.setTimer(BACKOFF.delayMillis(loopFailures, ThreadLocalRandom.current()::nextDouble), t -> loop(false));
   }
@@ -258,7 +263,8 @@ public final class ConsulLeaderElection {
             renewFailures++;
             if (renewFailures == 1) {
               LOG.warn("reconcile leader election: renewing session {} failed, retrying: {}", id,
-                  ar.failed() ? ar.cause().toString() : "HTTP " + ar.result().statusCode() + ": " + ar.result().bodyAsString());
+                  ar.failed() ? ar.cause().toString() : ar.result().statusCode() == 403 ? refused(ar.result()).getMessage()
+                      : "HTTP " + ar.result().statusCode() + ": " + ar.result().bodyAsString());
             }
             renewIn(lock.settings().renewRetryMillis());
           }
@@ -295,6 +301,10 @@ public final class ConsulLeaderElection {
       LOG.warn("reconcile leadership lost: {}; no reconcile write from this instance from now on", change.reason());
     }
     listener.accept(change);
+  }
+
+  private ConsulAcl.Refused refused(HttpResponse<Buffer> answer) {
+    return consul.refused(answer, "the reconcile lock", ConsulAcl.lockRules(lock.settings().key()));
   }
 
   private String kvPath() {

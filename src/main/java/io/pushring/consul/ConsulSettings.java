@@ -3,17 +3,25 @@ package io.pushring.consul;
 import io.pushring.config.Durations;
 import io.pushring.config.HostPort;
 import io.pushring.config.PushringConfig;
-import io.vertx.ext.consul.ConsulClientOptions;
 import java.time.Duration;
 
-/** The Consul connection as the discovery loop, the registrar and the reconciler's leader election use it. */
-public record ConsulSettings(String scheme, String host, int port, String token, String datacenter,
-                             String service, Duration blockingWait) {
+/**
+ * The Consul connection as the discovery loop, the registrar and the reconciler's leader election use
+ * it. {@code token} is the value of {@code consul.token} (a secret: {@link #toString()} hides it);
+ * with {@code tokenFile} set, the token comes from that file through {@link ConsulToken} instead.
+ */
+public record ConsulSettings(String scheme, String host, int port, String token, String tokenFile,
+                             PushringConfig.ConsulTls tls, String datacenter, String service, Duration blockingWait) {
 
   public static ConsulSettings from(PushringConfig config) {
     PushringConfig.Consul c = config.consul();
     HostPort hp = HostPort.parse(c.address(), "https".equals(c.scheme()) ? 8501 : 8500);
-    return new ConsulSettings(c.scheme(), hp.host(), hp.port(), c.token(), c.datacenter(), c.service(), c.blockingWait());
+    return new ConsulSettings(c.scheme(), hp.host(), hp.port(), c.token(), c.tokenFile(), c.tls(), c.datacenter(),
+        c.service(), c.blockingWait());
+  }
+
+  public boolean https() {
+    return "https".equals(scheme);
   }
 
   public String address() {
@@ -35,14 +43,10 @@ public record ConsulSettings(String scheme, String host, int port, String token,
     return wait + wait / 16 + 5_000;
   }
 
-  public ConsulClientOptions clientOptions() {
-    ConsulClientOptions options = new ConsulClientOptions()
-        .setHost(host)
-        .setPort(port)
-        .setTimeout(httpTimeoutMillis());
-    options.setSsl("https".equals(scheme));
-    if (!token.isEmpty()) options.setAclToken(token);
-    if (!datacenter.isEmpty()) options.setDc(datacenter);
-    return options;
+  @Override
+  public String toString() {
+    return "ConsulSettings[" + scheme + "://" + address() + ", token=" + (token.isEmpty() ? "none" : "(set)")
+        + ", tokenFile=" + tokenFile + ", tls=" + tls + ", datacenter=" + datacenter + ", service=" + service
+        + ", wait=" + waitParameter() + "]";
   }
 }

@@ -4,7 +4,7 @@ import io.pushring.bus.AdmittedSet;
 import io.pushring.config.PushringConfig;
 import io.pushring.consul.AdmissionStore;
 import io.pushring.consul.BlockingIndex;
-import io.pushring.consul.ConsulSettings;
+import io.pushring.consul.ConsulLink;
 import io.pushring.consul.TokenBucket;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 public final class AdmissionWatchVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(AdmissionWatchVerticle.class);
 
-  private final ConsulSettings settings;
+  private final ConsulLink link;
   private final String key;
   private AdmissionStore store;
   private TokenBucket bucket;
@@ -33,14 +33,14 @@ public final class AdmissionWatchVerticle extends VerticleBase {
   private boolean stopped;
   private long timer = -1;
 
-  public AdmissionWatchVerticle(PushringConfig config) {
-    this.settings = ConsulSettings.from(config);
+  public AdmissionWatchVerticle(PushringConfig config, ConsulLink link) {
+    this.link = link;
     this.key = config.consul().admittedKvKey();
   }
 
   @Override
   public Future<?> start() {
-    store = new AdmissionStore(vertx, settings, key);
+    store = new AdmissionStore(vertx, link, key);
     bucket = new TokenBucket(ConsulDiscoveryVerticle.BUCKET_BURST, ConsulDiscoveryVerticle.BUCKET_PER_SECOND, System.nanoTime());
     LOG.info("watching Consul KV {} for the Pushgateways Prometheus may scrape", key);
     poll();

@@ -5,6 +5,9 @@ import io.pushring.bus.RingPublisher;
 import io.pushring.config.PushringConfig;
 import io.pushring.consul.Backoff;
 import io.pushring.consul.BlockingIndex;
+import io.pushring.consul.ConsulAcl;
+import io.pushring.consul.ConsulApi;
+import io.pushring.consul.ConsulLink;
 import io.pushring.consul.ConsulSettings;
 import io.pushring.consul.TokenBucket;
 import io.pushring.metrics.PushringMetrics;
@@ -14,11 +17,15 @@ import io.pushring.ring.Ring;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.ext.consul.BlockingQueryOptions;
-import io.vertx.ext.consul.ConsulClient;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.consul.Node;
+import io.vertx.ext.consul.Service;
 import io.vertx.ext.consul.ServiceEntry;
-import io.vertx.ext.consul.ServiceEntryList;
-import io.vertx.ext.consul.ServiceQueryOptions;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -39,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * Here: {@link BlockingIndex} for the index rules, a {@link TokenBucket} (burst 2) in front of every
  * query, {@link Backoff} with jitter on errors, an HTTP timeout above wait + wait/16, and one log
  * line per state change. On errors the last ring stays in service: routing never stops because
- * Consul is away.
+ * Consul is away, nor because it refuses the token ({@code 403}: the error names the ACL rules
+ * discovery needs, {@link ConsulAcl}).
  */
 public final class ConsulDiscoveryVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ConsulDiscoveryVerticle.class);
@@ -58,7 +66,8 @@ public final class ConsulDiscoveryVerticle extends VerticleBase {
   private final boolean keepLastWhenEmpty;
   private final PushringMetrics metrics;
 
-  private ConsulClient consul;
+  private final ConsulLink link;
+  private ConsulApi consul;
   private TokenBucket bucket;
   private BlockingIndex index = BlockingIndex.NONE;
   private Ring current;
@@ -67,12 +76,15 @@ public final class ConsulDiscoveryVerticle extends VerticleBase {
   private long lastSuccessMillis;
   private String lastError = "";
   private boolean emptyWarned;
+  private boolean hiddenWarned;
+  private long emptySinceMillis = -1;
   private boolean stopped;
   private long timer = -1;
   private Promise<Void> firstAnswer;
 
-  public ConsulDiscoveryVerticle(PushringConfig config, PushringMetrics metrics) {
-    this.settings = ConsulSettings.from(config);
+  public ConsulDiscoveryVerticle(PushringConfig config, ConsulLink link, PushringMetrics metrics) {
+    this.link = link;
+    this.settings = link.settings();
     this.placement = Placement.fromConfigName(config.placement().key().configName());
     this.keepLastWhenEmpty = config.discovery().keepLastWhenEmpty();
     this.metrics = metrics;
@@ -80,7 +92,7 @@ public final class ConsulDiscoveryVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    consul = ConsulClient.create(vertx, settings.clientOptions());
+    consul = ConsulApi.create(vertx, link);
     bucket = new TokenBucket(BUCKET_BURST, BUCKET_PER_SECOND, System.nanoTime());
     firstAnswer = Promise.promise();
     status("starting");
@@ -108,22 +120,41 @@ public final class ConsulDiscoveryVerticle extends VerticleBase {
       later(Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNanos)));
       return;
     }
-    ServiceQueryOptions query = new ServiceQueryOptions();
+    HttpRequest<Buffer> query = consul.request(HttpMethod.GET, "/v1/health/service/" + settings.service(),
+        settings.httpTimeoutMillis()).addQueryParam("passing", "1");
+    if (!settings.datacenter().isEmpty()) query.addQueryParam("dc", settings.datacenter());
     // After a failure the first query does not block: it answers at once, so the status turns "ok"
     // as soon as Consul is back, not up to a whole wait later (what changed meanwhile comes with it).
     if (index.blocks() && failures == 0) {
-      query.setBlockingOptions(new BlockingQueryOptions().setIndex(index.value()).setWait(settings.waitParameter()));
+      query.addQueryParam("index", Long.toUnsignedString(index.value())).addQueryParam("wait", settings.waitParameter());
     }
-    consul.healthServiceNodesWithOptions(settings.service(), true, query).onComplete(ar -> {
+    query.send().onComplete(ar -> {
       if (stopped) return;
-      if (ar.succeeded()) answered(ar.result());
-      else failed(ar.cause());
+      Throwable problem = ar.failed() ? ar.cause() : null;
+      JsonArray entries = null;
+      long returned = 0;
+      if (problem == null) {
+        HttpResponse<Buffer> r = ar.result();
+        try {
+          if (r.statusCode() == 403) {
+            problem = consul.refused(r, "discovery", ConsulAcl.discoveryRules(settings.service()));
+          } else if (r.statusCode() != 200) {
+            problem = new IllegalStateException("HTTP " + r.statusCode() + ": " + r.bodyAsString());
+          } else {
+            entries = r.bodyAsJsonArray();
+            returned = Long.parseUnsignedLong(String.valueOf(r.getHeader("X-Consul-Index")));
+          }
+        } catch (RuntimeException bad) {
+          problem = new IllegalStateException("unreadable answer from Consul: " + bad.getMessage());
+        }
+      }
+      if (problem == null) answered(returned, membersOf(entries));
+      else failed(problem);
       firstAnswer.tryComplete();
     });
   }
 
-  private void answered(ServiceEntryList answer) {
-    long returned = answer.getIndex();
+  private void answered(long returned, List<Member> members) {
     if (index.classify(returned) == BlockingIndex.Outcome.RESET) {
       LOG.info("Consul index went backwards ({} -> {}): starting over with a fresh query", index.value(), returned);
     }
@@ -132,7 +163,19 @@ public final class ConsulDiscoveryVerticle extends VerticleBase {
     failures = 0;
     lastError = "";
     lastSuccessMillis = System.currentTimeMillis();
-    List<Member> members = members(answer.getList());
+    // With a token, an empty list may be Consul hiding what the token may not read: said once when
+    // instances vanish, or when the list stays empty for a whole blocking wait (not at a start where
+    // the registrar has not registered yet).
+    long now = System.currentTimeMillis();
+    if (!members.isEmpty()) emptySinceMillis = -1;
+    else if (emptySinceMillis < 0) emptySinceMillis = now;
+    if (members.isEmpty() && consul.hasToken()
+        && (current != null && !current.isEmpty() || now - emptySinceMillis >= settings.blockingWait().toMillis())) {
+      if (!hiddenWarned) LOG.warn("{}", ConsulAcl.hiddenByAcl(settings.service()));
+      hiddenWarned = true;
+    } else if (!members.isEmpty()) {
+      hiddenWarned = false;
+    }
     if (members.isEmpty() && keepLastWhenEmpty && current != null && !current.isEmpty()) {
       if (!emptyWarned) {
         LOG.warn("no passing '{}' instance in Consul: keeping ring v{} ({} members) (discovery.on-empty: keep-last)",
@@ -172,10 +215,13 @@ public final class ConsulDiscoveryVerticle extends VerticleBase {
   private void failed(Throwable cause) {
     failures++;
     metrics.discoveryError();
+    String previousError = lastError;
     lastError = String.valueOf(cause.getMessage());
-    if (failures == 1) {
+    String message = cause instanceof ConsulAcl.Refused ? cause.getMessage() : cause.toString();
+    // Once per outage; a refusal also when it follows another error (it needs an operator).
+    if (failures == 1 || cause instanceof ConsulAcl.Refused && !lastError.equals(previousError)) {
       LOG.warn("Consul query failed, keeping ring v{} and retrying with backoff: {}",
-          current == null ? 0 : current.version(), cause.toString());
+          current == null ? 0 : current.version(), message);
     }
     status("failing");
     later(BACKOFF.delayMillis(failures, ThreadLocalRandom.current()::nextDouble));
@@ -211,6 +257,24 @@ public final class ConsulDiscoveryVerticle extends VerticleBase {
     List<Member> members = new ArrayList<>(byId.values());
     members.sort(null);
     return members;
+  }
+
+  /**
+   * Consul's JSON answer ({@code [{"Node":{"Node","Address"},"Service":{"ID","Service","Address","Port"}}]})
+   * to members, by {@link #members}' rules.
+   */
+  static List<Member> membersOf(JsonArray answer) {
+    List<ServiceEntry> entries = new ArrayList<>();
+    for (int i = 0; i < answer.size(); i++) {
+      JsonObject e = answer.getJsonObject(i);
+      JsonObject n = e.getJsonObject("Node", new JsonObject());
+      JsonObject s = e.getJsonObject("Service", new JsonObject());
+      entries.add(new ServiceEntry()
+          .setNode(new Node().setName(n.getString("Node")).setAddress(n.getString("Address")))
+          .setService(new Service().setId(s.getString("ID")).setName(s.getString("Service"))
+              .setAddress(s.getString("Address")).setPort(s.getInteger("Port", 0))));
+    }
+    return members(entries);
   }
 
   private static List<String> ids(List<Member> members) {

@@ -11,7 +11,7 @@ import io.pushring.config.PushringConfig;
 import io.pushring.config.PushringConfig.DiscoveryMode;
 import io.pushring.consul.AdmissionStore;
 import io.pushring.consul.ConsulLeaderElection;
-import io.pushring.consul.ConsulSettings;
+import io.pushring.consul.ConsulLink;
 import io.pushring.consul.LeaderLock;
 import io.pushring.consul.Leadership;
 import io.pushring.ring.Member;
@@ -60,6 +60,7 @@ import org.slf4j.LoggerFactory;
  * where it is enabled reconciles.
  */
 public final class ReconcilerVerticle extends VerticleBase {
+  private final ConsulLink link;
   private static final Logger LOG = LoggerFactory.getLogger(ReconcilerVerticle.class);
   private static final Duration PUSHGATEWAY_TIMEOUT = Duration.ofSeconds(10);
 
@@ -94,9 +95,12 @@ public final class ReconcilerVerticle extends VerticleBase {
 
   /**
    * @param httpPort this instance's HTTP port, part of the identity it writes into the lock key
+   * @param link the Consul link in consul mode, else null
    * @param tap where each pass's actions and summary go while someone taps
    */
-  public ReconcilerVerticle(PushringConfig config, MeterRegistry registry, int httpPort, TapSwitch tap, Upstream upstream) {
+  public ReconcilerVerticle(PushringConfig config, ConsulLink link, MeterRegistry registry, int httpPort, TapSwitch tap,
+      Upstream upstream) {
+    this.link = link;
     this.config = config;
     this.tap = tap;
     this.settings = config.reconcile();
@@ -128,7 +132,7 @@ public final class ReconcilerVerticle extends VerticleBase {
         }, guard);
     lastRing = RingPublisher.current(vertx);
     if (config.discovery().mode() == DiscoveryMode.CONSUL) {
-      admissionStore = new AdmissionStore(vertx, ConsulSettings.from(config), config.consul().admittedKvKey());
+      admissionStore = new AdmissionStore(vertx, link, config.consul().admittedKvKey());
     }
     if (lastRing != null) admission = admission.onRing(lastRing);
     // The announcement is a RingChange (previous and new ring); this verticle tracks departures itself.
@@ -140,7 +144,7 @@ public final class ReconcilerVerticle extends VerticleBase {
         settings.settle(), settings.quiet(), settings.rate(), settings.dryRun() ? ", DRY RUN" : "",
         electing() ? ", passes only while this instance leads (Consul lock)" : "");
     if (!electing()) return consumer.completion();
-    return consumer.completion().compose(v -> ConsulLeaderElection.start(vertx, ConsulSettings.from(config),
+    return consumer.completion().compose(v -> ConsulLeaderElection.start(vertx, link,
         config.reconcileLockKey(), settings.lock().ttl(), settings.lock().lockDelay(), httpPort, this::onLeadership,
         () -> ReconcileStatus.publish(vertx, status(lastReport))))
         .onSuccess(e -> {

@@ -2,7 +2,9 @@ package io.pushring.registrar;
 
 import io.pushring.config.PushringConfig;
 import io.pushring.consul.Backoff;
+import io.pushring.consul.ConsulAcl;
 import io.pushring.consul.ConsulApi;
+import io.pushring.consul.ConsulLink;
 import io.pushring.consul.ConsulSettings;
 import io.pushring.consul.Registration;
 import io.pushring.metrics.PushringMetrics;
@@ -42,6 +44,7 @@ public final class RegistrarVerticle extends VerticleBase {
    */
   static final long REQUEST_TIMEOUT_MILLIS = 10_000;
 
+  private final ConsulLink link;
   private final ConsulSettings consul;
   private final List<Registration> registrations;
   private final long reconcileMillis;
@@ -53,16 +56,17 @@ public final class RegistrarVerticle extends VerticleBase {
   /** A reconcile listing is in flight: a stalled Consul must not pile one up per period. */
   private boolean reconciling;
 
-  public RegistrarVerticle(PushringConfig config, PushringMetrics metrics) {
+  public RegistrarVerticle(PushringConfig config, ConsulLink link, PushringMetrics metrics) {
     this.metrics = metrics;
-    this.consul = ConsulSettings.from(config);
+    this.link = link;
+    this.consul = link.settings();
     this.registrations = Registration.from(config);
     this.reconcileMillis = config.pushgateways().reconcileInterval().toMillis();
   }
 
   @Override
   public Future<?> start() {
-    client = ConsulApi.create(vertx, consul);
+    client = ConsulApi.create(vertx, link);
     for (Registration r : registrations) ensureRegistered(r);
     if (!registrations.isEmpty()) vertx.setPeriodic(reconcileMillis, reconcileMillis, t -> reconcile());
     // Start-up does not wait for Consul: discovery keeps routing on what Consul reports meanwhile.
@@ -85,7 +89,10 @@ public final class RegistrarVerticle extends VerticleBase {
     if (stopped) return;
     request(HttpMethod.PUT, "/v1/agent/service/register")
         .sendJsonObject(r.toConsulJson())
-        .expecting(HttpResponseExpectation.SC_OK)
+        .compose(answer -> answer.statusCode() == 200 ? Future.succeededFuture(answer)
+            : Future.failedFuture(answer.statusCode() == 403
+                ? client.refused(answer, "the registrar", ConsulAcl.registrarRules(r.service()))
+                : new IllegalStateException("HTTP " + answer.statusCode() + ": " + answer.bodyAsString())))
         .onSuccess(ok -> {
           pending.remove(r.id());
           metrics.registration(true);
@@ -93,7 +100,8 @@ public final class RegistrarVerticle extends VerticleBase {
         })
         .onFailure(err -> {
           metrics.registration(false);
-          if (failures == 0) {
+          // Once per retry chain, and again when a refusal follows other errors: an ACL problem must be seen.
+          if (failures == 0 || err instanceof ConsulAcl.Refused && failures % 20 == 0) {
             LOG.warn("registering {} in Consul failed, retrying with backoff: {}", r.id(), err.getMessage());
           }
           vertx.setTimer(BACKOFF.delayMillis(failures + 1, ThreadLocalRandom.current()::nextDouble),

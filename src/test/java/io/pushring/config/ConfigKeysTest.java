@@ -55,6 +55,12 @@ class ConfigKeysTest {
     m.put("consul.address", new Probe("consul:8501", c -> c.consul().address()));
     m.put("consul.scheme", new Probe("https", c -> c.consul().scheme()));
     m.put("consul.token", new Probe("tok", c -> c.consul().token()));
+    m.put("consul.token-file", new Probe("/run/secrets/consul-token", c -> c.consul().tokenFile()));
+    m.put("consul.tls.ca-file", new Probe("/etc/consul/ca.pem", c -> c.consul().tls().caFile()));
+    m.put("consul.tls.cert-file", new Probe("/etc/consul/client.pem", c -> c.consul().tls().certFile()));
+    m.put("consul.tls.key-file", new Probe("/etc/consul/client-key.pem", c -> c.consul().tls().keyFile()));
+    m.put("consul.tls.server-name", new Probe("server.dc1.consul", c -> c.consul().tls().serverName()));
+    m.put("consul.tls.insecure-skip-verify", new Probe("true", c -> c.consul().tls().insecureSkipVerify()));
     m.put("consul.datacenter", new Probe("dc9", c -> c.consul().datacenter()));
     m.put("consul.service", new Probe("pgw", c -> c.consul().service()));
     m.put("consul.wait", new Probe("45s", c -> c.consul().blockingWait()));
@@ -119,7 +125,7 @@ class ConfigKeysTest {
 
   @Test
   void environmentNamesFollowTheRule() {
-    assertThat(ConfigKeys.all()).hasSize(57);
+    assertThat(ConfigKeys.all()).hasSize(63);
     assertThat(ConfigKeys.ROUTER_REDIRECT_STATUS.envName()).isEqualTo("PUSHRING_ROUTER_REDIRECT_STATUS");
     assertThat(ConfigKeys.CHECK_DEREGISTER_AFTER.envName()).isEqualTo("PUSHRING_PUSHGATEWAYS_CHECK_DEREGISTER_AFTER");
     for (ConfigKey<?> k : ConfigKeys.all()) {

@@ -46,7 +46,7 @@ class ConfigLoaderTest {
     assertThat(c.placement().key()).isEqualTo(PlacementKey.GROUPING_KEY);
     assertThat(c.discovery()).isEqualTo(new PushringConfig.Discovery(DiscoveryMode.CONSUL, List.of(), PushringConfig.OnEmpty.KEEP_LAST));
     assertThat(c.consul()).isEqualTo(
-        new PushringConfig.Consul("127.0.0.1:8500", "http", "", "", "pushgateway", Duration.ofSeconds(30), ""));
+        new PushringConfig.Consul("127.0.0.1:8500", "http", "", "", new PushringConfig.ConsulTls("", "", "", "", false), "", "pushgateway", Duration.ofSeconds(30), ""));
     assertThat(c.pushgateways()).isEqualTo(new PushringConfig.Pushgateways(true, "http", 9091, List.of(), Duration.ofSeconds(30),
         new PushringConfig.Check("/-/healthy", Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofMinutes(1)),
         new PushringConfig.UpstreamTls("", "", "", "", false), new PushringConfig.UpstreamAuth("", "", "")));
@@ -79,7 +79,7 @@ class ConfigLoaderTest {
     assertThat(c.discovery()).isEqualTo(new PushringConfig.Discovery(DiscoveryMode.STATIC,
         List.of("10.0.0.1:9091", "[::1]:9092", "pgw-3.example:9091"), PushringConfig.OnEmpty.KEEP_LAST));
     assertThat(c.consul()).isEqualTo(
-        new PushringConfig.Consul("consul.service:8501", "https", "0123", "dc2", "pgw.v1", Duration.ofSeconds(90), ""));
+        new PushringConfig.Consul("consul.service:8501", "https", "0123", "", new PushringConfig.ConsulTls("", "", "", "", false), "dc2", "pgw.v1", Duration.ofSeconds(90), ""));
     assertThat(c.pushgateways()).isEqualTo(new PushringConfig.Pushgateways(false, "https", 9092,
         List.of("pgw1", "pgw2:9093", "[fe80::1]", "10.0.0.7"), Duration.ofSeconds(30),
         new PushringConfig.Check("/healthz", Duration.ofSeconds(10), Duration.ofMillis(500), Duration.ofMinutes(90)),

@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -30,7 +31,10 @@ final class ConsulAgent extends VerticleBase {
   private ConsulState state;
   private HttpClient checkHttp;
   private HttpServer server;
+  private HttpServer httpsServer;
+  private ConsulAcls acls;
   private int port;
+  private int httpsPort = -1;
   private long reaper = -1;
 
   ConsulAgent(ConsulTestServer.Options options, ConsulFaults faults) {
@@ -48,19 +52,32 @@ final class ConsulAgent extends VerticleBase {
     // Consul's HTTP checks disable keep-alive "to prevent failing checks due to the keepalive interval"
     checkHttp = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
     port = options.port();
+    if (options.aclMasterToken() != null) acls = new ConsulAcls(options.aclMasterToken());
     return listen();
   }
 
   @Override
   public Future<?> stop() {
-    pause();
-    return server == null ? Future.succeededFuture() : server.close();
+    return closeListener();
   }
 
   Future<Integer> listen() {
     if (server != null) return Future.succeededFuture(port);
     HttpServer candidate = vertx.createHttpServer(new HttpServerOptions().setReuseAddress(true));
-    return candidate.requestHandler(new ConsulHttpApi(this).router(vertx)).listen(port, options.host()).map(s -> {
+    io.vertx.ext.web.Router router = new ConsulHttpApi(this).router(vertx);
+    Future<HttpServer> https = Future.succeededFuture(null);
+    if (options.tlsCertFile() != null) {
+      // Consul's ports.https: the same API over TLS beside the plain port (the fixture's helpers use that one)
+      HttpServer tls = vertx.createHttpServer(new HttpServerOptions().setReuseAddress(true).setSsl(true)
+          .setKeyCertOptions(new PemKeyCertOptions().setCertPath(options.tlsCertFile().toString())
+              .setKeyPath(options.tlsKeyFile().toString())));
+      https = tls.requestHandler(router).listen(Math.max(httpsPort, 0), options.host());
+    }
+    return https.compose(h -> {
+      httpsServer = h;
+      if (h != null) httpsPort = h.actualPort();
+      return candidate.requestHandler(router).listen(port, options.host());
+    }).map(s -> {
       server = s;
       port = s.actualPort();
       runners.values().forEach(HttpCheckRunner::start);
@@ -74,9 +91,11 @@ final class ConsulAgent extends VerticleBase {
   Future<Void> closeListener() {
     if (server == null) return Future.succeededFuture();
     HttpServer closing = server;
+    HttpServer closingTls = httpsServer;
     server = null;
+    httpsServer = null;
     pause();
-    return closing.close();
+    return closingTls == null ? closing.close() : Future.join(closing.close(), closingTls.close()).mapEmpty();
   }
 
   Context agentContext() {
@@ -89,6 +108,15 @@ final class ConsulAgent extends VerticleBase {
 
   int port() {
     return port;
+  }
+
+  int httpsPort() {
+    return httpsPort;
+  }
+
+  /** Null when ACLs are off. */
+  ConsulAcls acls() {
+    return acls;
   }
 
   ConsulState state() {

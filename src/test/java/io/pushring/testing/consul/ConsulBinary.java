@@ -38,13 +38,15 @@ final class ConsulBinary {
   private final List<String> command;
   private final Path log;
   private final int httpPort;
+  private final int httpsPort;
   private Process process;
 
-  private ConsulBinary(Path executable, List<String> command, Path log, int httpPort) {
+  private ConsulBinary(Path executable, List<String> command, Path log, int httpPort, int httpsPort) {
     this.executable = executable;
     this.command = command;
     this.log = log;
     this.httpPort = httpPort;
+    this.httpsPort = httpsPort;
   }
 
   /** The {@code consul} executable on PATH, if any. */
@@ -63,6 +65,16 @@ final class ConsulBinary {
   }
 
   static ConsulBinary start(Path executable) {
+    return start(executable, ConsulSecurity.NONE);
+  }
+
+  /**
+   * With {@code security}: a config file ({@code -config-file}) turning on the 1.4 ACL system
+   * ({@code acl { enabled, default_policy = "deny", tokens { master, agent } }}: the agent token is
+   * the master, so the agent may sync its node and checks) and/or an HTTPS port beside the HTTP one
+   * ({@code ports { https }}, {@code cert_file}, {@code key_file}, {@code ca_file}).
+   */
+  static ConsulBinary start(Path executable, ConsulSecurity security) {
     try {
       int http = freePort();
       List<String> cmd = new ArrayList<>(List.of(executable.toString(), "agent", "-dev",
@@ -78,7 +90,28 @@ final class ConsulBinary {
       }
       String dir = System.getenv().getOrDefault("PUSHRING_TEST_BUILD_DIR", System.getProperty("java.io.tmpdir"));
       Path log = Path.of(dir, "consul-dev-" + http + ".log");
-      ConsulBinary binary = new ConsulBinary(executable, List.copyOf(cmd), log, http);
+      int https = -1;
+      if (security.secured()) {
+        StringBuilder hcl = new StringBuilder();
+        if (security.aclMasterToken() != null) {
+          hcl.append("primary_datacenter = \"dc1\"\n")
+              .append("acl {\n  enabled = true\n  default_policy = \"deny\"\n  down_policy = \"extend-cache\"\n")
+              .append("  tokens {\n    master = \"").append(security.aclMasterToken()).append("\"\n    agent = \"")
+              .append(security.aclMasterToken()).append("\"\n  }\n}\n");
+        }
+        if (security.certs() != null) {
+          https = freePort();
+          ConsulCerts c = security.certs();
+          hcl.append("ports {\n  https = ").append(https).append("\n}\n")
+              .append("cert_file = \"").append(c.certFile()).append("\"\n")
+              .append("key_file = \"").append(c.keyFile()).append("\"\n")
+              .append("ca_file = \"").append(c.caFile()).append("\"\n");
+        }
+        Path config = Path.of(dir, "consul-dev-" + http + ".hcl");
+        java.nio.file.Files.writeString(config, hcl.toString());
+        cmd.addAll(List.of("-config-file", config.toString()));
+      }
+      ConsulBinary binary = new ConsulBinary(executable, List.copyOf(cmd), log, http, https);
       binary.launch();
       return binary;
     } catch (IOException e) {
@@ -88,6 +121,11 @@ final class ConsulBinary {
 
   int httpPort() {
     return httpPort;
+  }
+
+  /** -1 without TLS. */
+  int httpsPort() {
+    return httpsPort;
   }
 
   long pid() {

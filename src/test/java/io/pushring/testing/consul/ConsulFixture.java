@@ -60,6 +60,11 @@ public final class ConsulFixture implements AutoCloseable {
 
     int port();
 
+    /** The HTTPS port of a secured Consul, else -1. */
+    default int httpsPort() {
+      return -1;
+    }
+
     default Optional<ConsulTestServer> server() {
       return Optional.empty();
     }
@@ -84,12 +89,20 @@ public final class ConsulFixture implements AutoCloseable {
 
   private final Backend backend;
   private final ConsulHttp http;
+  private final ConsulSecurity security;
   private final Set<String> preexisting;
   private final Set<String> registered = new LinkedHashSet<>();
+  private int policies;
 
   private ConsulFixture(Backend backend, String token) {
+    this(backend, token, ConsulSecurity.NONE);
+  }
+
+  private ConsulFixture(Backend backend, String token, ConsulSecurity security) {
     this.backend = backend;
-    this.http = new ConsulHttp(backend.host(), backend.port(), token);
+    this.security = security;
+    this.http = new ConsulHttp(backend.host(), backend.port(),
+        security.aclMasterToken() != null ? security.aclMasterToken() : token);
     this.preexisting = Set.copyOf(agentServiceIds());
   }
 
@@ -134,6 +147,41 @@ public final class ConsulFixture implements AutoCloseable {
     return f;
   }
 
+  /**
+   * A secured Consul ({@link ConsulSecurity}: ACLs and/or TLS) from the chain: {@code binary} and
+   * {@code in-repo} can be configured so; an external Consul ({@value #ENV}) or a container cannot
+   * (ours is not set up for it), and the test is skipped with that reason.
+   */
+  public static ConsulFixture start(ConsulTestServer.Options inRepoOptions, ConsulSecurity security) {
+    String external = System.getenv(ENV);
+    if (external != null && !external.isBlank()) {
+      org.junit.jupiter.api.Assumptions.abort("the external Consul from " + ENV + " cannot be given the test's ACLs/TLS");
+    }
+    Optional<Path> binary = ConsulBinary.onPath();
+    if (binary.isPresent()) {
+      ConsulBinary agent = ConsulBinary.start(binary.get(), security);
+      ConsulFixture f = new ConsulFixture(binary(agent), null, security);
+      LOG.info("Consul fixture: binary {} agent -dev at {} (https {}, ACLs {}, pid {})", binary.get(), f.hostPort(),
+          agent.httpsPort(), security.aclMasterToken() != null, agent.pid());
+      return f;
+    }
+    if (dockerAvailable()) {
+      org.junit.jupiter.api.Assumptions.abort("a secured Consul container is not set up by the fixture (yet): put consul on PATH");
+    }
+    ConsulFixture f = inRepo(inRepoOptions, security);
+    LOG.info("Consul fixture: in-repo ConsulTestServer (test double) at {}, https {}, ACLs {}", f.hostPort(), f.httpsPort(),
+        security.aclMasterToken() != null);
+    return f;
+  }
+
+  /** The in-repo test double with {@code security}. */
+  public static ConsulFixture inRepo(ConsulTestServer.Options options, ConsulSecurity security) {
+    ConsulTestServer.Options o = options;
+    if (security.aclMasterToken() != null) o = o.withAclMasterToken(security.aclMasterToken());
+    if (security.certs() != null) o = o.withTls(security.certs().certFile(), security.certs().keyFile());
+    return new ConsulFixture(inRepoBackend(ConsulTestServer.start(o)), null, security);
+  }
+
   /** Always the in-repo test double, e.g. for fault injection. */
   public static ConsulFixture inRepo(ConsulTestServer.Options options) {
     return new ConsulFixture(inRepoBackend(ConsulTestServer.start(options)), null);
@@ -153,6 +201,46 @@ public final class ConsulFixture implements AutoCloseable {
 
   public String hostPort() {
     return host() + ":" + port();
+  }
+
+  /** The HTTPS port of a Consul started with {@link ConsulSecurity#certs()}, else -1. */
+  public int httpsPort() {
+    return backend.httpsPort();
+  }
+
+  public ConsulSecurity security() {
+    return security;
+  }
+
+  /** A token made with the master token: its secret (what clients send) and accessor (to revoke it). */
+  public record AclToken(String secretId, String accessorId) {
+    /** Never the secret: a token printed by a test must not show up in the logs the tests grep. */
+    @Override
+    public String toString() {
+      return "AclToken[accessor " + accessorId + "]";
+    }
+  }
+
+  /**
+   * A policy of {@code rules} (HCL, Consul 1.4 syntax) and a token holding it, through
+   * {@code PUT /v1/acl/policy} and {@code PUT /v1/acl/token} with the master token.
+   */
+  public AclToken createToken(String rules) {
+    String name = "pushring-test-" + System.nanoTime() + "-" + (++policies);
+    ConsulHttp.Reply policy = http.put("/v1/acl/policy", new JsonObject().put("Name", name).put("Rules", rules).encode());
+    if (!policy.ok()) throw new IllegalStateException("acl policy: HTTP " + policy.status() + " " + policy.body());
+    String id = new JsonObject(policy.body()).getString("ID");
+    ConsulHttp.Reply token = http.put("/v1/acl/token", new JsonObject()
+        .put("Description", name).put("Policies", new JsonArray().add(new JsonObject().put("ID", id))).encode());
+    if (!token.ok()) throw new IllegalStateException("acl token: HTTP " + token.status() + " " + token.body());
+    JsonObject t = new JsonObject(token.body());
+    return new AclToken(t.getString("SecretID"), t.getString("AccessorID"));
+  }
+
+  /** Deletes the token: Consul refuses it from then on ("ACL not found"). */
+  public void revokeToken(AclToken token) {
+    ConsulHttp.Reply reply = http.delete("/v1/acl/token/" + token.accessorId());
+    if (!reply.ok()) throw new IllegalStateException("acl token delete: HTTP " + reply.status() + " " + reply.body());
   }
 
   /** Present only for the in-repo server. */
@@ -343,6 +431,7 @@ public final class ConsulFixture implements AutoCloseable {
       public String kind() { return BINARY; }
       public String host() { return "127.0.0.1"; }
       public int port() { return agent.httpPort(); }
+      public int httpsPort() { return agent.httpsPort(); }
       public String restartUnsupportedReason() { return null; }
       public void stop() { agent.stop(); }
       public void restart() { agent.restart(); }
@@ -369,6 +458,7 @@ public final class ConsulFixture implements AutoCloseable {
       public String kind() { return IN_REPO; }
       public String host() { return server.host(); }
       public int port() { return server.port(); }
+      public int httpsPort() { return server.httpsPort(); }
       public Optional<ConsulTestServer> server() { return Optional.of(server); }
       public String restartUnsupportedReason() { return null; }
       public boolean keepsStateAcrossRestart() { return true; }

@@ -57,10 +57,16 @@ final class ConsulHttpApi {
     // the body is read first: a stalled request must not lose body bytes that arrive meanwhile
     router.put().handler(BodyHandler.create().setBodyLimit(KV_MAX_VALUE + 1L).setHandleFileUploads(false));
     router.route().handler(this::faultGate);
+    router.route().handler(this::aclGate);
+    router.put("/v1/acl/policy").handler(this::aclPolicyCreate);
+    router.put("/v1/acl/token").handler(this::aclTokenCreate);
+    router.delete("/v1/acl/token/*").handler(this::aclTokenDelete);
     router.put("/v1/agent/service/register").handler(this::register);
     router.put("/v1/agent/service/deregister/*").handler(this::deregister);
-    router.get("/v1/agent/services").handler(ctx -> json(ctx, agentServices()));
-    router.get("/v1/agent/self").handler(ctx -> json(ctx, agentSelf()));
+    router.get("/v1/agent/services").handler(ctx -> json(ctx, agentServices(authz(ctx))));
+    router.get("/v1/agent/self").handler(ctx -> {
+      if (!deniedRead(ctx, "agent", ConsulTestServer.NODE_NAME)) json(ctx, agentSelf());
+    });
     router.get("/v1/health/service/*").handler(this::healthService);
     router.get("/v1/catalog/services").handler(this::catalogServices);
     router.get("/v1/status/leader").handler(ctx -> json(ctx, "127.0.0.1:8300"));
@@ -108,6 +114,100 @@ final class ConsulHttpApi {
     ctx.next();
   }
 
+  // ---- ACLs (ConsulAcls: the subset pushring's tests use) ----
+
+  private static final String AUTHZ = "consul.acl.authorizer";
+
+  /**
+   * Resolves the request's token (header {@code X-Consul-Token}, else {@code ?token=}) once: an
+   * unknown one is refused at once with Consul's {@code 403 ACL not found}; the authorizer is kept
+   * for the handlers. ACLs off: everything allowed.
+   */
+  private void aclGate(RoutingContext ctx) {
+    ConsulAcls acls = agent.acls();
+    if (acls == null) {
+      ctx.put(AUTHZ, ConsulAcls.ALL);
+      ctx.next();
+      return;
+    }
+    String token = ctx.request().getHeader("X-Consul-Token");
+    if (token == null || token.isEmpty()) token = ctx.request().getParam("token");
+    ConsulAcls.Authorizer authz = acls.resolve(token);
+    if (authz == null) {
+      text(ctx, 403, ConsulAcls.ACL_NOT_FOUND);
+      return;
+    }
+    ctx.put(AUTHZ, authz);
+    ctx.next();
+  }
+
+  private static ConsulAcls.Authorizer authz(RoutingContext ctx) {
+    return ctx.get(AUTHZ);
+  }
+
+  /** True (and the 403 sent) when the request may not write {@code kind "name"}. */
+  private static boolean deniedWrite(RoutingContext ctx, String kind, String name) {
+    if (authz(ctx).write(kind, name)) return false;
+    text(ctx, 403, ConsulAcls.PERMISSION_DENIED);
+    return true;
+  }
+
+  private static boolean deniedRead(RoutingContext ctx, String kind, String name) {
+    if (authz(ctx).read(kind, name)) return false;
+    text(ctx, 403, ConsulAcls.PERMISSION_DENIED);
+    return true;
+  }
+
+  /** acl:write: only the master token here (Consul: any token with {@code acl = "write"}). */
+  private boolean notAclAdmin(RoutingContext ctx) {
+    if (agent.acls() == null) {
+      text(ctx, 401, "ACL support disabled");
+      return true;
+    }
+    if (authz(ctx) == ConsulAcls.ALL) return false;
+    text(ctx, 403, ConsulAcls.PERMISSION_DENIED);
+    return true;
+  }
+
+  private void aclPolicyCreate(RoutingContext ctx) {
+    if (notAclAdmin(ctx)) return;
+    try {
+      JsonObject body = ctx.body().asJsonObject();
+      ConsulAcls.Policy p = agent.acls().createPolicy(str(body, "Name"), str(body, "Rules"));
+      json(ctx, new JsonObject().put("ID", p.id()).put("Name", p.name()).put("Description", str(body, "Description"))
+          .put("Rules", p.rules()).put("CreateIndex", p.index()).put("ModifyIndex", p.index()));
+    } catch (IllegalArgumentException e) {
+      text(ctx, 400, e.getMessage());
+    }
+  }
+
+  private void aclTokenCreate(RoutingContext ctx) {
+    if (notAclAdmin(ctx)) return;
+    try {
+      JsonObject body = ctx.body().asJsonObject();
+      List<String> refs = new ArrayList<>();
+      if (get(body, "Policies") instanceof JsonArray ps) {
+        for (Object o : ps) {
+          JsonObject link = (JsonObject) o;
+          refs.add(!str(link, "ID").isEmpty() ? str(link, "ID") : str(link, "Name"));
+        }
+      }
+      ConsulAcls.Token t = agent.acls().createToken(refs, str(body, "Description"));
+      JsonArray links = new JsonArray();
+      for (String id : t.policyIds()) links.add(new JsonObject().put("ID", id).put("Name", agent.acls().policy(id).name()));
+      json(ctx, new JsonObject().put("AccessorID", t.accessorId()).put("SecretID", t.secretId())
+          .put("Description", t.description()).put("Policies", links).put("Local", false)
+          .put("CreateIndex", t.index()).put("ModifyIndex", t.index()));
+    } catch (IllegalArgumentException e) {
+      text(ctx, 400, e.getMessage());
+    }
+  }
+
+  private void aclTokenDelete(RoutingContext ctx) {
+    if (notAclAdmin(ctx)) return;
+    json(ctx, agent.acls().deleteToken(tail(ctx, "/v1/acl/token/")));
+  }
+
   // ---- agent ----
 
   private void register(RoutingContext ctx) {
@@ -124,6 +224,7 @@ final class ConsulHttpApi {
       text(ctx, 400, "Missing service name");
       return;
     }
+    if (deniedWrite(ctx, "service", name)) return;
     String id = str(body, "ID").isEmpty() ? name : str(body, "ID");
     List<String> tags = new ArrayList<>();
     JsonArray rawTags = (JsonArray) get(body, "Tags");
@@ -174,6 +275,8 @@ final class ConsulHttpApi {
 
   private void deregister(RoutingContext ctx) {
     String id = tail(ctx, "/v1/agent/service/deregister/");
+    Service known = state().services().stream().filter(s -> s.id().equals(id)).findFirst().orElse(null);
+    if (known != null && deniedWrite(ctx, "service", known.name())) return;
     if (!agent.deregister(id)) {
       text(ctx, 404, "Unknown service ID \"" + id + "\". Ensure that the service ID is passed, not the service name.");
       return;
@@ -181,9 +284,10 @@ final class ConsulHttpApi {
     ctx.response().setStatusCode(200).end();
   }
 
-  private JsonObject agentServices() {
+  private JsonObject agentServices(ConsulAcls.Authorizer authz) {
     JsonObject out = new JsonObject();
     for (Service s : state().services()) {
+      if (!authz.read("service", s.name())) continue; // Consul leaves out what the token may not read
       out.put(s.id(), new JsonObject().put("ID", s.id()).put("Service", s.name()).put("Tags", new JsonArray(s.tags()))
           .put("Meta", new JsonObject(Map.copyOf(s.meta()))).put("Port", s.port()).put("Address", s.address())
           .put("Weights", weights()).put("EnableTagOverride", false));
@@ -206,8 +310,11 @@ final class ConsulHttpApi {
     String name = tail(ctx, "/v1/health/service/");
     String passingParam = ctx.request().getParam("passing");
     boolean passing = passingParam != null && TRUE.contains(passingParam.toLowerCase(Locale.ROOT));
+    ConsulAcls.Authorizer authz = authz(ctx);
     blocking(ctx, ("service:" + name)::equals, () -> state().serviceIndex(name), () -> {
       JsonArray out = new JsonArray();
+      // Consul 1.4's filterCheckServiceNodes: an entry needs service:read on it and node:read on its node
+      if (!authz.read("service", name) || !authz.read("node", ConsulTestServer.NODE_NAME)) return out;
       for (Service s : state().instancesOf(name)) {
         JsonArray checks = new JsonArray().add(serfHealth());
         boolean allPassing = true;
@@ -225,7 +332,10 @@ final class ConsulHttpApi {
   private void catalogServices(RoutingContext ctx) {
     blocking(ctx, topic -> topic.startsWith("service:"), () -> state().servicesIndex(), () -> {
       JsonObject out = new JsonObject().put("consul", new JsonArray());
-      state().serviceTags().forEach((name, tags) -> out.put(name, new JsonArray(new ArrayList<>(tags))));
+      ConsulAcls.Authorizer authz = authz(ctx);
+      state().serviceTags().forEach((name, tags) -> {
+        if (authz.read("service", name)) out.put(name, new JsonArray(new ArrayList<>(tags)));
+      });
       return out;
     });
   }
@@ -261,6 +371,7 @@ final class ConsulHttpApi {
     if (get(body, "Checks") instanceof JsonArray given) given.forEach(c -> checks.add(String.valueOf(c)));
     else checks.add(ConsulState.SERF_HEALTH);
     String node = get(body, "Node") == null ? state().nodeName() : str(body, "Node");
+    if (deniedWrite(ctx, "session", node)) return;
     try {
       if (!behavior.equals("release") && !behavior.equals("delete")) {
         throw new RpcError("Invalid Behavior setting '" + behavior + "'");
@@ -293,11 +404,14 @@ final class ConsulHttpApi {
       text(ctx, 404, "Session id '" + id + "' not found");
       return;
     }
+    if (deniedWrite(ctx, "session", s.node())) return;
     agent.armSessionTimer(s);
     json(ctx, new JsonArray().add(session(s)));
   }
 
   private void sessionDestroy(RoutingContext ctx) {
+    Session s = state().session(tail(ctx, "/v1/session/destroy/"));
+    if (s != null && deniedWrite(ctx, "session", s.node())) return;
     state().destroySession(tail(ctx, "/v1/session/destroy/"));
     json(ctx, true);
   }
@@ -305,7 +419,8 @@ final class ConsulHttpApi {
   private void sessions(RoutingContext ctx, Predicate<Session> which) {
     blocking(ctx, "session"::equals, () -> state().sessionsIndex(), () -> {
       JsonArray out = new JsonArray();
-      state().sessions().stream().filter(which).forEach(s -> out.add(session(s)));
+      ConsulAcls.Authorizer authz = authz(ctx);
+      state().sessions().stream().filter(which).filter(s -> authz.read("session", s.node())).forEach(s -> out.add(session(s)));
       return out;
     });
   }
@@ -316,10 +431,12 @@ final class ConsulHttpApi {
     String key = tail(ctx, "/v1/kv/");
     boolean recurse = ctx.request().params().contains("recurse");
     boolean raw = ctx.request().params().contains("raw");
+    if (!recurse && deniedRead(ctx, "key", key)) return;
+    ConsulAcls.Authorizer authz = authz(ctx);
     Predicate<String> topic = recurse ? t -> t.startsWith("kv:" + key) : ("kv:" + key)::equals;
     LongSupplier index = recurse ? () -> state().prefixIndex(key) : () -> state().keyIndex(key);
     blocking(ctx, topic, index, () -> {
-      List<Entry> found = recurse ? state().entries(key)
+      List<Entry> found = recurse ? state().entries(key).stream().filter(e -> authz.read("key", e.key())).toList()
           : state().entry(key) == null ? List.of() : List.of(state().entry(key));
       if (found.isEmpty()) return null;
       if (raw) return Buffer.buffer(found.get(0).value());
@@ -335,6 +452,7 @@ final class ConsulHttpApi {
       text(ctx, 400, "Missing key name");
       return;
     }
+    if (deniedWrite(ctx, "key", key)) return;
     Buffer body = ctx.body().buffer();
     byte[] value = body == null || body.length() == 0 ? null : body.getBytes();
     if (value != null && value.length > KV_MAX_VALUE) {
@@ -359,6 +477,7 @@ final class ConsulHttpApi {
 
   private void kvDelete(RoutingContext ctx) {
     String key = tail(ctx, "/v1/kv/");
+    if (deniedWrite(ctx, "key", key)) return;
     String cas = ctx.request().getParam("cas");
     json(ctx, state().delete(key, ctx.request().params().contains("recurse"),
         cas == null ? null : Long.parseUnsignedLong(cas)));

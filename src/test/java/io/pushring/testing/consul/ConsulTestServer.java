@@ -54,43 +54,52 @@ public final class ConsulTestServer implements AutoCloseable {
   public static final String NODE_NAME = "pushring-test-consul";
   static final String NODE_ID = "5f0c4c3e-6c2a-4c6e-9d1e-000000000001";
 
-  /** Immutable settings; start from {@link #defaults()}. */
+  /**
+   * Immutable settings; start from {@link #defaults()}. {@code aclMasterToken} null = ACLs off;
+   * {@code tlsCertFile}/{@code tlsKeyFile} null = no HTTPS listener.
+   */
   public record Options(String host, int port, Duration defaultWait, Duration minDeregisterAfter,
-      Duration minCheckInterval, Duration reapPeriod, Duration sessionTtlMin) {
-    /** Loopback, a free port, Consul's timings except the reaper (1 s). */
+      Duration minCheckInterval, Duration reapPeriod, Duration sessionTtlMin, String aclMasterToken,
+      java.nio.file.Path tlsCertFile, java.nio.file.Path tlsKeyFile) {
+    /** Loopback, a free port, Consul's timings except the reaper (1 s); no ACLs, no HTTPS. */
     public static Options defaults() {
       return new Options("127.0.0.1", 0, Duration.ofMinutes(5), Duration.ofMinutes(1), Duration.ofSeconds(1),
-          Duration.ofSeconds(1), Duration.ofSeconds(10));
+          Duration.ofSeconds(1), Duration.ofSeconds(10), null, null, null);
     }
 
     /** 0 picks a free port (the default). */
     public Options withPort(int value) {
-      return new Options(host, value, defaultWait, minDeregisterAfter, minCheckInterval, reapPeriod, sessionTtlMin);
+      return new Options(host, value, defaultWait, minDeregisterAfter, minCheckInterval, reapPeriod, sessionTtlMin, aclMasterToken, tlsCertFile, tlsKeyFile);
     }
-
     /** Blocking wait when the query names none (Consul: 5m). */
     public Options withDefaultWait(Duration value) {
-      return new Options(host, port, value, minDeregisterAfter, minCheckInterval, reapPeriod, sessionTtlMin);
+      return new Options(host, port, value, minDeregisterAfter, minCheckInterval, reapPeriod, sessionTtlMin, aclMasterToken, tlsCertFile, tlsKeyFile);
     }
-
     /** TEST-ONLY acceleration: lower the 1m floor Consul puts under DeregisterCriticalServiceAfter. */
     public Options withMinDeregisterAfter(Duration value) {
-      return new Options(host, port, defaultWait, value, minCheckInterval, reapPeriod, sessionTtlMin);
+      return new Options(host, port, defaultWait, value, minCheckInterval, reapPeriod, sessionTtlMin, aclMasterToken, tlsCertFile, tlsKeyFile);
     }
-
     /** TEST-ONLY acceleration: lower the 1s floor Consul puts under check intervals. */
     public Options withMinCheckInterval(Duration value) {
-      return new Options(host, port, defaultWait, minDeregisterAfter, value, reapPeriod, sessionTtlMin);
+      return new Options(host, port, defaultWait, minDeregisterAfter, value, reapPeriod, sessionTtlMin, aclMasterToken, tlsCertFile, tlsKeyFile);
     }
-
     /** How often the critical-service reaper runs (Consul: 30 s; default here 1 s). */
     public Options withReapPeriod(Duration value) {
-      return new Options(host, port, defaultWait, minDeregisterAfter, minCheckInterval, value, sessionTtlMin);
+      return new Options(host, port, defaultWait, minDeregisterAfter, minCheckInterval, value, sessionTtlMin, aclMasterToken, tlsCertFile, tlsKeyFile);
     }
-
     /** Consul's {@code session_ttl_min} (default 10s); {@link ConsulBinary} starts its agent with 1s. */
     public Options withSessionTtlMin(Duration value) {
-      return new Options(host, port, defaultWait, minDeregisterAfter, minCheckInterval, reapPeriod, value);
+      return new Options(host, port, defaultWait, minDeregisterAfter, minCheckInterval, reapPeriod, value, aclMasterToken, tlsCertFile, tlsKeyFile);
+    }
+    /** ACLs on with {@code default_policy = "deny"} and this master token ({@link ConsulAcls}). */
+    public Options withAclMasterToken(String value) {
+      return new Options(host, port, defaultWait, minDeregisterAfter, minCheckInterval, reapPeriod, sessionTtlMin, value, tlsCertFile, tlsKeyFile);
+    }
+
+    /** An HTTPS listener too (a free port, {@link ConsulTestServer#httpsPort()}), serving this PEM pair. */
+    public Options withTls(java.nio.file.Path certFile, java.nio.file.Path keyFile) {
+      return new Options(host, port, defaultWait, minDeregisterAfter, minCheckInterval, reapPeriod, sessionTtlMin,
+          aclMasterToken, certFile, keyFile);
     }
   }
 
@@ -144,6 +153,11 @@ public final class ConsulTestServer implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /** The HTTPS port, or -1 without {@link Options#withTls}. */
+  public int httpsPort() {
+    return onContext(() -> Future.succeededFuture(agent.httpsPort()));
   }
 
   /** "host:port", what pushring's {@code consul.address} takes. */
