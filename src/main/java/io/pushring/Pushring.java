@@ -48,7 +48,7 @@ public final class Pushring {
     PushringApp app;
     try {
       app = PushringApp.deploy(vertx, config).await();
-    } catch (ConfigException e) { // a file named by the configuration (pushgateways.tls.*, credentials) cannot be read
+    } catch (ConfigException e) { // a file named by the configuration (http.web-config-file, pushgateways.tls.*, credentials)
       System.err.println("pushring: config: " + e.getMessage());
       vertx.close();
       System.exit(2);
@@ -64,7 +64,8 @@ public final class Pushring {
       LOG.info("stopping: draining routers");
       vertx.close().timeout(15, TimeUnit.SECONDS).await();
     }, "pushring-shutdown"));
-    LOG.info("pushring listening on {}:{} (router {} x{}, redirect {}, placement {}, discovery {})",
+    LOG.info("pushring listening on {}://{}:{} (router {} x{}, redirect {}, placement {}, discovery {})",
+        config.http().webConfigFile().isEmpty() ? "http" : app.tls() ? "https" : "http",
         config.http().host(), app.port(), config.router().mode().name().toLowerCase(),
         PushringApp.routerInstances(config), config.router().redirectStatus(),
         config.placement().key().configName(), config.discovery().mode().name().toLowerCase());

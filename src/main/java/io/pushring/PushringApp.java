@@ -15,6 +15,12 @@ import io.pushring.router.RouterVerticle;
 import io.pushring.tap.TapHub;
 import io.pushring.tap.TapSwitch;
 import io.pushring.upstream.Upstream;
+import io.pushring.web.WebConfigException;
+import io.pushring.web.WebConfigVerticle;
+import io.pushring.web.WebGuard;
+import io.pushring.config.ConfigException;
+import io.pushring.config.ConfigKeys;
+import java.nio.file.Path;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -38,9 +44,11 @@ public final class PushringApp {
   private final PushringMetrics metrics;
   private final TapSwitch tap;
   private final ReconcilerVerticle reconciler;
+  private final WebGuard guard;
 
   private PushringApp(Vertx vertx, PushringConfig config, int port, PushringMetrics metrics, TapSwitch tap,
-      ReconcilerVerticle reconciler) {
+      ReconcilerVerticle reconciler, WebGuard guard) {
+    this.guard = guard;
     this.vertx = vertx;
     this.config = config;
     this.port = port;
@@ -62,18 +70,33 @@ public final class PushringApp {
   }
 
   /**
-   * Fails with a {@link io.pushring.config.ConfigException} naming the key when a file of
-   * {@code pushgateways.tls.*} or the fleet credential cannot be read (read on a worker thread).
+   * Fails with a {@link ConfigException} naming the key when a file of {@code pushgateways.tls.*} or the
+   * fleet credential cannot be read, or when the web configuration ({@code http.web-config-file}) or a file
+   * it names is refused (read on a worker thread), before anything listens.
    */
   public static Future<PushringApp> deploy(Vertx vertx, PushringConfig config) {
     return vertx.executeBlocking(() -> Upstream.load(vertx, config.pushgateways()))
-        .compose(upstream -> {
+        .compose(upstream -> webGuard(vertx, config).compose(guard -> {
           upstream.watchCredential(vertx);
-          return deploy(vertx, config, upstream);
-        });
+          return deploy(vertx, config, upstream, guard);
+        }));
   }
 
-  private static Future<PushringApp> deploy(Vertx vertx, PushringConfig config, Upstream upstream) {
+  /** The listener's web configuration loaded (file reads and a bcrypt: on a worker), its reload running; null without one. */
+  private static Future<WebGuard> webGuard(Vertx vertx, PushringConfig config) {
+    String webConfig = config.http().webConfigFile();
+    if (webConfig.isEmpty()) return Future.succeededFuture(null);
+    Path file = Path.of(webConfig);
+    return vertx.executeBlocking(() -> {
+      try {
+        return WebConfigVerticle.load(file, vertx);
+      } catch (WebConfigException e) {
+        throw new ConfigException(ConfigKeys.HTTP_WEB_CONFIG_FILE.path(), file + ": " + e.getMessage());
+      }
+    }).compose(guard -> vertx.deployVerticle(new WebConfigVerticle(guard)).map(id -> guard));
+  }
+
+  private static Future<PushringApp> deploy(Vertx vertx, PushringConfig config, Upstream upstream, WebGuard guard) {
     RingPublisher.registerCodec(vertx);
     PushringMetrics metrics = PushringMetrics.installedOn(vertx)
         .bindRing(() -> RingPublisher.current(vertx), () -> DiscoveryStatus.current(vertx));
@@ -83,11 +106,11 @@ public final class PushringApp {
     // Consul mode: one link (TLS material, token) for every part that talks to Consul, read before any starts.
     Future<ConsulLink> opened = config.discovery().mode() == DiscoveryMode.CONSUL
         ? ConsulLink.open(vertx, config) : Future.succeededFuture(null);
-    return opened.compose(link -> deploy(vertx, config, link, upstream, metrics, tap, first, instances));
+    return opened.compose(link -> deploy(vertx, config, link, upstream, guard, metrics, tap, first, instances));
   }
 
   private static Future<PushringApp> deploy(Vertx vertx, PushringConfig config, ConsulLink link, Upstream upstream,
-      PushringMetrics metrics, TapSwitch tap, AtomicReference<RouterVerticle> first, int instances) {
+      WebGuard guard, PushringMetrics metrics, TapSwitch tap, AtomicReference<RouterVerticle> first, int instances) {
     Future<String> registrar = registers(config)
         ? vertx.deployVerticle(new RegistrarVerticle(config, link, metrics))
         : Future.succeededFuture("");
@@ -99,7 +122,7 @@ public final class PushringApp {
         .compose(tapId -> registrar)
         .compose(registrarId -> vertx.deployVerticle(discovery(config, link, metrics)))
         .compose(discoveryId -> vertx.deployVerticle(() -> {
-          RouterVerticle router = new RouterVerticle(config, metrics, tap, upstream);
+          RouterVerticle router = new RouterVerticle(config, metrics, tap, upstream, guard);
           first.compareAndSet(null, router);
           return router;
         }, new DeploymentOptions().setInstances(instances)))
@@ -111,7 +134,7 @@ public final class PushringApp {
           ReconcilerVerticle reconciler = new ReconcilerVerticle(config, link, metrics.registry(), first.get().actualPort(), tap, upstream);
           return vertx.deployVerticle(reconciler).map(id -> reconciler);
         })
-        .map(reconciler -> new PushringApp(vertx, config, first.get().actualPort(), metrics, tap, reconciler));
+        .map(reconciler -> new PushringApp(vertx, config, first.get().actualPort(), metrics, tap, reconciler, guard));
   }
 
   /** {@code router.instances}, where 0 means one per core (the event-loop count Vert.x defaults to is 2 per core). */
@@ -154,6 +177,12 @@ public final class PushringApp {
 
   /** The tap switch the routers and {@code /api/v1/tap} share (tests read its counts). */
   public TapSwitch tap() { return tap; }
+
+  /** Whether the listener speaks TLS (its web configuration has a tls_server_config). */
+  public boolean tls() { return guard != null && guard.current().tls(); }
+
+  /** The listener's web configuration in force, or null without {@code http.web-config-file}. */
+  public WebGuard webGuard() { return guard; }
 
   /** The reconciler, or null when {@code reconcile.enabled} is false (tests read its reports). */
   public ReconcilerVerticle reconciler() { return reconciler; }

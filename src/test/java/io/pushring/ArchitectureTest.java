@@ -40,7 +40,7 @@ class ArchitectureTest {
       Set.of("ring", "config"),              // pure: placement and ring; the configuration model
       Set.of("bus"),                         // what verticles share: LocalMap entries, event-bus addresses
       Set.of("metrics", "consul", "upstream"),  // meters; everything that speaks Consul; how the Pushgateways are reached
-      Set.of("tap", "proxy"),                // what routers hand work to: the tap's fan-out, the proxy exchange
+      Set.of("tap", "proxy", "web"),         // what routers hand work to: the tap's fan-out, the proxy exchange, the web config
       Set.of("discovery", "registrar", "router", "reconcile"),  // the verticles
       Set.of(ArchitectureTest.APP));
   static final String APP = "(app)";

@@ -69,6 +69,10 @@ public final class ConfigKeys {
       "a connection that neither completes a request head or body chunk nor is written to for this long is"
           + " closed (silent, idle kept-alive and slow-header clients alike), 0..24h; 0 = never");
 
+  public static final ConfigKey<String> HTTP_WEB_CONFIG_FILE = key("http.web-config-file", string(), "",
+      "Prometheus web configuration file (TLS, basic_auth_users, headers; the exporter-toolkit's schema) of the main"
+          + " listener, re-read when it or its certificates change; \"\" = plain HTTP, no auth; also --web.config.file FILE");
+
   // ---- router ----
   public static final ConfigKey<RouterMode> ROUTER_MODE = key("router.mode",
       choice(ConfigKeys::name, RouterMode.values())

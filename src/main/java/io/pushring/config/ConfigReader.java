@@ -47,7 +47,13 @@ public final class ConfigReader {
 
   /** Same as {@link #read(Path, Map)} for a parsed command line. */
   public static PushringConfig read(CommandLine cli, Map<String, String> env) {
-    return read(cli.configFile().orElse(null), env);
+    PushringConfig config = read(cli.configFile().orElse(null), env);
+    if (cli.webConfigFile().isEmpty()) return config;
+    // The Prometheus flag wins over the key (file or environment), as a command line does.
+    PushringConfig.Http h = config.http();
+    return new PushringConfig(new PushringConfig.Http(h.host(), h.port(), h.idleTimeout(), cli.webConfigFile().get()),
+        config.router(), config.placement(), config.discovery(), config.consul(), config.pushgateways(), config.tap(),
+        config.accessLog(), config.reconcile());
   }
 
   private static String readText(Path file) {

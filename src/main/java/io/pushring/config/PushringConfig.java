@@ -20,9 +20,15 @@ public record PushringConfig(
 
   /**
    * {@code idleTimeout}: a connection on which no request head or body chunk completes and nothing
-   * is written for this long is closed; {@link Duration#ZERO} = never.
+   * is written for this long is closed; {@link Duration#ZERO} = never. {@code webConfigFile}: the
+   * Prometheus web configuration of the listener, "" = none (see {@code io.pushring.web}).
    */
-  public record Http(String host, int port, Duration idleTimeout) {}
+  public record Http(String host, int port, Duration idleTimeout, String webConfigFile) {
+    /** Without a web configuration file. */
+    public Http(String host, int port, Duration idleTimeout) {
+      this(host, port, idleTimeout, "");
+    }
+  }
 
   public enum RouterMode { AUTO, REDIRECT, PROXY }
 

@@ -14,6 +14,7 @@ import io.pushring.proxy.ProxySettings;
 import io.pushring.ring.FormerOwners;
 import io.pushring.ring.Ring;
 import io.pushring.tap.TapSwitch;
+import io.pushring.web.WebGuard;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.shareddata.LocalMap;
@@ -48,12 +49,20 @@ public final class RouterVerticle extends VerticleBase {
   private final Upstream upstream;
   private long expiryTimer = -1;
   private final ConnectionDrain drain = new ConnectionDrain();
+  /** The web configuration's TLS, headers and users; null without one (nothing in front of the routes then). */
+  private final WebGuard guard;
 
   /** reconcile.enabled: /sd/pushgateways lists the admitted members, else every ring member. */
   private final boolean admissionEnabled;
 
   public RouterVerticle(PushringConfig config, PushringMetrics metrics, TapSwitch tap, Upstream upstream) {
+    this(config, metrics, tap, upstream, null);
+  }
+
+  /** @param guard the listener's web configuration ({@code http.web-config-file}), or null */
+  public RouterVerticle(PushringConfig config, PushringMetrics metrics, TapSwitch tap, Upstream upstream, WebGuard guard) {
     this.upstream = upstream;
+    this.guard = guard;
     this.metrics = metrics;
     this.tap = tap;
     this.options = RouterOptions.from(config);
@@ -81,16 +90,31 @@ public final class RouterVerticle extends VerticleBase {
         proxySettings.timeoutMillis() * 1_000_000L);
     PushHandler push = new PushHandler(this::table, options, observer, policy, proxy, handover);
     Router api = ApiRoutes.create(vertx, this::table, push, metrics, tap, admissionEnabled);
-    server = vertx.createHttpServer(serverOptions(http))
-        .requestHandler(req -> {
-          drain.request(req);
-          if (PushHandler.isPushPath(req.path())) push.handle(req);
-          else api.handle(req);
-        })
-        .invalidRequestHandler(PushHandler::invalidRequest);
+    HttpServerOptions serverOptions = serverOptions(http);
+    if (guard == null) {
+      server = vertx.createHttpServer(serverOptions)
+          .requestHandler(req -> {
+            drain.request(req);
+            if (PushHandler.isPushPath(req.path())) push.handle(req);
+            else api.handle(req);
+          });
+    } else {
+      // Every route behind the web configuration's headers and authentication.
+      io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> routes = req -> {
+        if (PushHandler.isPushPath(req.path())) push.handle(req);
+        else api.handle(req);
+      };
+      server = vertx.createHttpServer(guard.current().applyTo(serverOptions))
+          .requestHandler(req -> {
+            drain.request(req);
+            guard.handle(req, routes);
+          });
+    }
+    server.invalidRequestHandler(PushHandler::invalidRequest);
     // No event-bus consumer: table() reads the LocalMap on every request, which is never behind.
     use(rings.get(RingPublisher.KEY));
-    return server.listen(options.port(), options.host());
+    Future<HttpServer> listening = server.listen(options.port(), options.host());
+    return guard == null ? listening : listening.onSuccess(guard::register);
   }
 
   @Override
@@ -99,6 +123,7 @@ public final class RouterVerticle extends VerticleBase {
     // once, sends GOAWAY on HTTP/2 ones, closes the others as their response ends (tap streams end
     // on the connection's shutdown signal), and whatever remains after DRAIN_SECONDS.
     drain.start();
+    if (guard != null && server != null) guard.unregister(server);
     Future<Void> drained = server == null ? Future.succeededFuture() : server.shutdown(DRAIN_SECONDS, TimeUnit.SECONDS);
     Future<Void> closed = deleter == null ? drained : drained.eventually(deleter::close);
     return proxy == null ? closed : closed.eventually(proxy::close);

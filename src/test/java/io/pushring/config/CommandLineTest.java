@@ -32,16 +32,28 @@ class CommandLineTest {
   }
 
   @Test
+  void webConfigFileThePrometheusWay() {
+    assertThat(parse(false, "--web.config.file", "web.yml").webConfigFile()).contains("web.yml");
+    assertThat(parse(false, "--web.config.file=/etc/web.yml", "-c", "p.yaml"))
+        .isEqualTo(new CommandLine(Optional.of(Path.of("p.yaml")), true, false, Optional.of("/etc/web.yml")));
+    assertThat(parse(false).webConfigFile()).isEmpty();
+    assertThatThrownBy(() -> parse(false, "--web.config.file")).hasMessageStartingWith("--web.config.file: missing FILE");
+    assertThatThrownBy(() -> parse(false, "--web.config.file=")).hasMessageStartingWith("--web.config.file=: empty FILE");
+    assertThatThrownBy(() -> parse(false, "--web.config.file=a", "--web.config.file", "b"))
+        .hasMessageStartingWith("--web.config.file: web configuration file given twice");
+  }
+
+  @Test
   void helpWins() {
     assertThat(parse(true, "-h").help()).isTrue();
     assertThat(parse(true, "-c", "x.yaml", "--help").help()).isTrue();
     assertThat(parse(true, "-c", "x.yaml").help()).isFalse();
-    assertThat(CommandLine.USAGE).startsWith("usage: java -jar pushring.jar [-c FILE] [-h]").contains("PUSHRING_");
+    assertThat(CommandLine.USAGE).startsWith("usage: java -jar pushring.jar [-c FILE] [--web.config.file FILE] [-h]").contains("PUSHRING_");
   }
 
   @Test
   void badArgumentsNameTheArgument() {
-    String usage = " (usage: java -jar pushring.jar [-c FILE] [-h])";
+    String usage = " (usage: java -jar pushring.jar [-c FILE] [--web.config.file FILE] [-h])";
     assertThatThrownBy(() -> parse(true, "--port", "9")).isInstanceOf(ConfigException.class)
         .hasMessage("--port: unknown argument" + usage);
     assertThatThrownBy(() -> parse(true, "conf/pushring.yaml")).hasMessage("conf/pushring.yaml: unknown argument" + usage);

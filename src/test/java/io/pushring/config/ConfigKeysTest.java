@@ -36,6 +36,7 @@ class ConfigKeysTest {
     m.put("http.host", new Probe("127.0.0.1", c -> c.http().host()));
     m.put("http.port", new Probe("1234", c -> c.http().port()));
     m.put("http.idle-timeout", new Probe("90s", c -> c.http().idleTimeout()));
+    m.put("http.web-config-file", new Probe("/etc/pushring/web.yml", c -> c.http().webConfigFile()));
     m.put("router.mode", new Probe("proxy", c -> c.router().mode()));
     m.put("router.redirect-status", new Probe("308", c -> c.router().redirectStatus()));
     m.put("router.instances", new Probe("3", c -> c.router().instances()));
@@ -125,7 +126,7 @@ class ConfigKeysTest {
 
   @Test
   void environmentNamesFollowTheRule() {
-    assertThat(ConfigKeys.all()).hasSize(63);
+    assertThat(ConfigKeys.all()).hasSize(64);
     assertThat(ConfigKeys.ROUTER_REDIRECT_STATUS.envName()).isEqualTo("PUSHRING_ROUTER_REDIRECT_STATUS");
     assertThat(ConfigKeys.CHECK_DEREGISTER_AFTER.envName()).isEqualTo("PUSHRING_PUSHGATEWAYS_CHECK_DEREGISTER_AFTER");
     for (ConfigKey<?> k : ConfigKeys.all()) {
