@@ -69,6 +69,26 @@ public final class ConsulApi {
     return !link.token().value().isEmpty();
   }
 
+  /**
+   * A failure in one line with its causes: a refused TLS handshake says only "Failed to create SSL
+   * connection", the reason (an unknown CA, a name the certificate lacks) is in its causes. A
+   * {@link ConsulAcl.Refused} is its message.
+   */
+  public static String describe(Throwable failure) {
+    if (failure instanceof ConsulAcl.Refused) return failure.getMessage();
+    StringBuilder out = new StringBuilder(failure.toString());
+    String last = String.valueOf(failure.getMessage());
+    int depth = 0;
+    for (Throwable c = failure.getCause(); c != null && c != c.getCause() && depth < 8; c = c.getCause(), depth++) {
+      String m = c.getMessage();
+      if (m != null && !last.contains(m)) {
+        out.append(": ").append(m);
+        last = m;
+      }
+    }
+    return out.toString();
+  }
+
   public void close() {
     client.close();
   }

@@ -235,7 +235,7 @@ public final class ConsulLeaderElection {
     loopFailures++;
     if (loopFailures == 1 || cause instanceof ConsulAcl.Refused && loopFailures % 20 == 0) {
       LOG.warn("reconcile leader election: {} failed, retrying with backoff: {}", what,
-          cause instanceof ConsulAcl.Refused ? cause.getMessage() : cause.toString());
+          ConsulApi.describe(cause));
     }
     loopTimer = vertx.setTimer(BACKOFF.delayMillis(loopFailures, ThreadLocalRandom.current()::nextDouble), t -> loop(false));
   }

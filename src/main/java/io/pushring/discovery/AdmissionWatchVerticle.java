@@ -74,7 +74,7 @@ public final class AdmissionWatchVerticle extends VerticleBase {
         poll();
       } else {
         failures++;
-        if (failures == 1) LOG.warn("reading Consul KV {} failed, keeping the last admitted set: {}", key, ar.cause().toString());
+        if (failures == 1) LOG.warn("reading Consul KV {} failed, keeping the last admitted set: {}", key, io.pushring.consul.ConsulApi.describe(ar.cause()));
         later(ConsulDiscoveryVerticle.BACKOFF.delayMillis(failures, ThreadLocalRandom.current()::nextDouble));
       }
     });

@@ -216,8 +216,8 @@ public final class ConsulDiscoveryVerticle extends VerticleBase {
     failures++;
     metrics.discoveryError();
     String previousError = lastError;
-    lastError = String.valueOf(cause.getMessage());
-    String message = cause instanceof ConsulAcl.Refused ? cause.getMessage() : cause.toString();
+    lastError = cause instanceof ConsulAcl.Refused ? cause.getMessage() : ConsulApi.describe(cause);
+    String message = ConsulApi.describe(cause);
     // Once per outage; a refusal also when it follows another error (it needs an operator).
     if (failures == 1 || cause instanceof ConsulAcl.Refused && !lastError.equals(previousError)) {
       LOG.warn("Consul query failed, keeping ring v{} and retrying with backoff: {}",

@@ -102,7 +102,7 @@ public final class RegistrarVerticle extends VerticleBase {
           metrics.registration(false);
           // Once per retry chain, and again when a refusal follows other errors: an ACL problem must be seen.
           if (failures == 0 || err instanceof ConsulAcl.Refused && failures % 20 == 0) {
-            LOG.warn("registering {} in Consul failed, retrying with backoff: {}", r.id(), err.getMessage());
+            LOG.warn("registering {} in Consul failed, retrying with backoff: {}", r.id(), ConsulApi.describe(err));
           }
           vertx.setTimer(BACKOFF.delayMillis(failures + 1, ThreadLocalRandom.current()::nextDouble),
               t -> register(r, failures + 1));

@@ -67,7 +67,7 @@ abstract class ConsulSecureLinkContract {
     certs = ConsulCerts.create(dir.resolve("pki"));
     String master = UUID.randomUUID().toString();
     secrets.add(master);
-    consul = startConsul(new ConsulSecurity(master, certs));
+    consul = startConsul(new ConsulSecurity(master, certs, true));
     fleet = Fleet.start(2);
   }
 
@@ -195,6 +195,28 @@ abstract class ConsulSecureLinkContract {
     assertThat(Await.holdsWithin(Duration.ofSeconds(5), () -> !p.app().reconciler().leader()))
         .as("leadership lost after the rotation (the session renews with the new token)").isFalse();
     assertNoTokenInAnswers(p);
+  }
+
+  @Test
+  void consulsCertificateAndNameAreCheckedAndItsDemandForAClientCertificateMet() {
+    AclToken token = token(fullRules());
+    writeToken(token);
+    consul.registerService(fleet.id(0), service, fleet.get(0).host(), fleet.get(0).port());
+
+    Pushring otherCa = deploy(List.of(), "PUSHRING_CONSUL_TLS_CA_FILE", certs.otherCaFile().toString());
+    Pushring otherName = deploy(List.of(), "PUSHRING_CONSUL_TLS_SERVER_NAME", "server.dc2.consul");
+    Pushring noClientCert = deploy(List.of(), "PUSHRING_CONSUL_TLS_CERT_FILE", "", "PUSHRING_CONSUL_TLS_KEY_FILE", "");
+    Pushring skipping = deploy(List.of(), "PUSHRING_CONSUL_TLS_CA_FILE", certs.otherCaFile().toString(),
+        "PUSHRING_CONSUL_TLS_SERVER_NAME", "server.dc2.consul", "PUSHRING_CONSUL_TLS_INSECURE_SKIP_VERIFY", "true");
+
+    Set<String> one = Set.of(fleet.id(0));
+    Await.until(() -> "insecure-skip-verify reaches Consul: " + skipping.discovery(), WITHIN, () -> skipping.ringIds().equals(one));
+    for (Pushring refused : List.of(otherCa, otherName, noClientCert)) {
+      Await.until(() -> "a refused handshake: " + refused.discovery(), WITHIN,
+          () -> "failing".equals(refused.discovery().state()));
+      assertThat(refused.ringIds()).isEmpty();
+    }
+    assertThat(messages()).anyMatch(m -> m.contains("not valid for consul.tls.server-name server.dc2.consul"));
   }
 
   // ---- helpers ----

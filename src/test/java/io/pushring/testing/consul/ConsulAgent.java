@@ -68,9 +68,14 @@ final class ConsulAgent extends VerticleBase {
     Future<HttpServer> https = Future.succeededFuture(null);
     if (options.tlsCertFile() != null) {
       // Consul's ports.https: the same API over TLS beside the plain port (the fixture's helpers use that one)
-      HttpServer tls = vertx.createHttpServer(new HttpServerOptions().setReuseAddress(true).setSsl(true)
+      HttpServerOptions tlsOptions = new HttpServerOptions().setReuseAddress(true).setSsl(true)
           .setKeyCertOptions(new PemKeyCertOptions().setCertPath(options.tlsCertFile().toString())
-              .setKeyPath(options.tlsKeyFile().toString())));
+              .setKeyPath(options.tlsKeyFile().toString()));
+      if (options.clientCaFile() != null) {
+        tlsOptions.setClientAuth(io.vertx.core.http.ClientAuth.REQUIRED)
+            .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(options.clientCaFile().toString()));
+      }
+      HttpServer tls = vertx.createHttpServer(tlsOptions);
       https = tls.requestHandler(router).listen(Math.max(httpsPort, 0), options.host());
     }
     return https.compose(h -> {

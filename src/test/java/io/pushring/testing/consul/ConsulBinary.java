@@ -106,6 +106,8 @@ final class ConsulBinary {
               .append("cert_file = \"").append(c.certFile()).append("\"\n")
               .append("key_file = \"").append(c.keyFile()).append("\"\n")
               .append("ca_file = \"").append(c.caFile()).append("\"\n");
+          // 1.4: verify_incoming_https asks HTTPS clients for a certificate (verify_incoming would cover RPC too)
+          if (security.requireClientCert()) hcl.append("verify_incoming_https = true\n");
         }
         Path config = Path.of(dir, "consul-dev-" + http + ".hcl");
         java.nio.file.Files.writeString(config, hcl.toString());

@@ -179,6 +179,7 @@ public final class ConsulFixture implements AutoCloseable {
     ConsulTestServer.Options o = options;
     if (security.aclMasterToken() != null) o = o.withAclMasterToken(security.aclMasterToken());
     if (security.certs() != null) o = o.withTls(security.certs().certFile(), security.certs().keyFile());
+    if (security.requireClientCert()) o = o.withClientCa(security.certs().caFile());
     return new ConsulFixture(inRepoBackend(ConsulTestServer.start(o)), null, security);
   }
 

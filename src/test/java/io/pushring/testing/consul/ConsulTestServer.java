@@ -60,46 +60,52 @@ public final class ConsulTestServer implements AutoCloseable {
    */
   public record Options(String host, int port, Duration defaultWait, Duration minDeregisterAfter,
       Duration minCheckInterval, Duration reapPeriod, Duration sessionTtlMin, String aclMasterToken,
-      java.nio.file.Path tlsCertFile, java.nio.file.Path tlsKeyFile) {
+      java.nio.file.Path tlsCertFile, java.nio.file.Path tlsKeyFile, java.nio.file.Path clientCaFile) {
     /** Loopback, a free port, Consul's timings except the reaper (1 s); no ACLs, no HTTPS. */
     public static Options defaults() {
       return new Options("127.0.0.1", 0, Duration.ofMinutes(5), Duration.ofMinutes(1), Duration.ofSeconds(1),
-          Duration.ofSeconds(1), Duration.ofSeconds(10), null, null, null);
+          Duration.ofSeconds(1), Duration.ofSeconds(10), null, null, null, null);
     }
 
     /** 0 picks a free port (the default). */
     public Options withPort(int value) {
-      return new Options(host, value, defaultWait, minDeregisterAfter, minCheckInterval, reapPeriod, sessionTtlMin, aclMasterToken, tlsCertFile, tlsKeyFile);
+      return new Options(host, value, defaultWait, minDeregisterAfter, minCheckInterval, reapPeriod, sessionTtlMin, aclMasterToken, tlsCertFile, tlsKeyFile, clientCaFile);
     }
     /** Blocking wait when the query names none (Consul: 5m). */
     public Options withDefaultWait(Duration value) {
-      return new Options(host, port, value, minDeregisterAfter, minCheckInterval, reapPeriod, sessionTtlMin, aclMasterToken, tlsCertFile, tlsKeyFile);
+      return new Options(host, port, value, minDeregisterAfter, minCheckInterval, reapPeriod, sessionTtlMin, aclMasterToken, tlsCertFile, tlsKeyFile, clientCaFile);
     }
     /** TEST-ONLY acceleration: lower the 1m floor Consul puts under DeregisterCriticalServiceAfter. */
     public Options withMinDeregisterAfter(Duration value) {
-      return new Options(host, port, defaultWait, value, minCheckInterval, reapPeriod, sessionTtlMin, aclMasterToken, tlsCertFile, tlsKeyFile);
+      return new Options(host, port, defaultWait, value, minCheckInterval, reapPeriod, sessionTtlMin, aclMasterToken, tlsCertFile, tlsKeyFile, clientCaFile);
     }
     /** TEST-ONLY acceleration: lower the 1s floor Consul puts under check intervals. */
     public Options withMinCheckInterval(Duration value) {
-      return new Options(host, port, defaultWait, minDeregisterAfter, value, reapPeriod, sessionTtlMin, aclMasterToken, tlsCertFile, tlsKeyFile);
+      return new Options(host, port, defaultWait, minDeregisterAfter, value, reapPeriod, sessionTtlMin, aclMasterToken, tlsCertFile, tlsKeyFile, clientCaFile);
     }
     /** How often the critical-service reaper runs (Consul: 30 s; default here 1 s). */
     public Options withReapPeriod(Duration value) {
-      return new Options(host, port, defaultWait, minDeregisterAfter, minCheckInterval, value, sessionTtlMin, aclMasterToken, tlsCertFile, tlsKeyFile);
+      return new Options(host, port, defaultWait, minDeregisterAfter, minCheckInterval, value, sessionTtlMin, aclMasterToken, tlsCertFile, tlsKeyFile, clientCaFile);
     }
     /** Consul's {@code session_ttl_min} (default 10s); {@link ConsulBinary} starts its agent with 1s. */
     public Options withSessionTtlMin(Duration value) {
-      return new Options(host, port, defaultWait, minDeregisterAfter, minCheckInterval, reapPeriod, value, aclMasterToken, tlsCertFile, tlsKeyFile);
+      return new Options(host, port, defaultWait, minDeregisterAfter, minCheckInterval, reapPeriod, value, aclMasterToken, tlsCertFile, tlsKeyFile, clientCaFile);
     }
     /** ACLs on with {@code default_policy = "deny"} and this master token ({@link ConsulAcls}). */
     public Options withAclMasterToken(String value) {
-      return new Options(host, port, defaultWait, minDeregisterAfter, minCheckInterval, reapPeriod, sessionTtlMin, value, tlsCertFile, tlsKeyFile);
+      return new Options(host, port, defaultWait, minDeregisterAfter, minCheckInterval, reapPeriod, sessionTtlMin, value, tlsCertFile, tlsKeyFile, clientCaFile);
     }
 
     /** An HTTPS listener too (a free port, {@link ConsulTestServer#httpsPort()}), serving this PEM pair. */
     public Options withTls(java.nio.file.Path certFile, java.nio.file.Path keyFile) {
       return new Options(host, port, defaultWait, minDeregisterAfter, minCheckInterval, reapPeriod, sessionTtlMin,
-          aclMasterToken, certFile, keyFile);
+          aclMasterToken, certFile, keyFile, clientCaFile);
+    }
+
+    /** The HTTPS listener requires a client certificate signed by the CAs of this PEM file (Consul's verify_incoming_https). */
+    public Options withClientCa(java.nio.file.Path caFile) {
+      return new Options(host, port, defaultWait, minDeregisterAfter, minCheckInterval, reapPeriod, sessionTtlMin,
+          aclMasterToken, tlsCertFile, tlsKeyFile, caFile);
     }
   }
 
