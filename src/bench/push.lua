@@ -96,7 +96,10 @@ local requests, next_req = {}, 1
 
 function init(args)
   local paths = FIXED and { FIXED } or make_paths(N)
-  local headers = { ["Content-Type"] = "text/plain; version=0.0.4" }
+  -- wrk.format does not merge wrk.headers into a table given to it: the -H headers are added here.
+  local headers = {}
+  for k, v in pairs(wrk.headers) do headers[k] = v end
+  headers["Content-Type"] = "text/plain; version=0.0.4"
   for i = 1, N do requests[i] = wrk.format("PUT", paths[i], headers, BODY) end
   -- Threads start at different places of the same list.
   next_req = ((id or 1) - 1) * math.floor(N / 2) + 1

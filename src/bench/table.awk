@@ -2,7 +2,7 @@
 #   server conns run requests duration_us errors p50_us p99_us rss_kb cpu_ticks sys_ticks
 # Medians per server and connection count; errors summed; RSS the largest seen; ratios pushring/nginx.
 # Variables: hz (clock ticks per second), ref (the reference server: nginx, or "baseline" in an A/B run),
-# cpuinfo (the machine, for the caption).
+# cpuinfo (the machine, for the caption), targets=0 leaves out the redirect targets' line.
 function median(a, n,   i, j, t) {
   for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
   return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
@@ -34,7 +34,7 @@ END {
       R[pr] / R[ng], P99[pr] / P99[ng], E[pr] / E[ng]
   }
   k = "pushring 64"; g = ref " 64"
-  if (k in seen) {
+  if (targets != "0" && (k in seen)) {
     printf "\nTargets at 64 connections: req/s >= 0.8 x " ref ": %s (%.2f); p99 <= 1.5 x " ref ": %s (%.2f); >= 100,000 req per CPU-s: %s (%.0f); RSS <= 200 MB: %s (%.0f MB); 0 errors: %s (%d)\n",
       (R[k] >= 0.8 * R[g] ? "met" : "MISSED"), R[k] / R[g], (P99[k] <= 1.5 * P99[g] ? "met" : "MISSED"), P99[k] / P99[g],
       (E[k] >= 100000 ? "met" : "MISSED"), E[k], (rss[k] <= 200 * 1024 ? "met" : "MISSED"), rss[k] / 1024, (err[k] == 0 ? "met" : "MISSED"), err[k]

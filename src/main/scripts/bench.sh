@@ -7,7 +7,8 @@
 # Knobs (environment): BENCH_DURATION seconds per run (10), BENCH_REPS (3), BENCH_CONNECTIONS
 # ("16 64 256"), BENCH_WARMUP seconds of JIT warm-up (30), BENCH_PGW=0 skips the Pushgateway part,
 # BENCH_PGW_GROUPS ("100 10000") the groups held in it, BENCH_ROUTERS=0 skips pushring and nginx,
-# BENCH_JFR=1 records a JFR profile of pushring to target/bench/pushring.jfr,
+# BENCH_SECURE=0 skips the TLS + Basic-auth row (pushring with a web config vs nginx with TLS and
+# auth_basic, keep-alive connections), BENCH_JFR=1 records a JFR profile of pushring to target/bench/pushring.jfr,
 # PUSHRING_JAVA_OPTS replaces pushring's JVM flags (default: those of `make run`).
 # A/B of a change: BENCH_VS_JAR=old.jar, BENCH_VS_JAVA_OPTS="..." and/or
 # BENCH_VS_ENV="PUSHRING_ROUTER_INSTANCES=1" make the reference a second pushring ("baseline") with
@@ -26,8 +27,10 @@ THREADS=2
 OUT=target/bench
 LUA=src/bench/push.lua
 HZ=$(getconf CLK_TCK)
+RUNS=$OUT/runs.txt   # where wrk_run appends its lines (the TLS phase uses its own file)
+WRK_ARGS=()          # extra wrk arguments (the TLS phase: the Authorization header)
 mkdir -p "$OUT"
-rm -f "$OUT/runs.txt"
+rm -f "$OUT/runs.txt" "$OUT/runs-secure.txt"
 : >"$OUT/table.md"
 
 pids=()
@@ -67,14 +70,14 @@ rss_kb() {
 wrk_run() {
   local name=$1 pid=$2 url=$3 conns=$4 secs=$5 label=${6:-} before after line cpu sys
   read -r cpu sys < <(cpu_ticks "$pid")
-  line=$(wrk -t"$THREADS" -c"$conns" -d"${secs}s" --timeout 10s -s "$LUA" "$url" | grep '^BENCH ' || true)
+  line=$(wrk -t"$THREADS" -c"$conns" -d"${secs}s" --timeout 10s "${WRK_ARGS[@]}" -s "$LUA" "$url" | grep '^BENCH ' || true)
   read -r after after_sys < <(cpu_ticks "$pid")
   before=$cpu; sys=$((after_sys - sys))
   [ -n "$line" ] || { echo "wrk gave no result for $name" >&2; return 1; }
   [ -n "$label" ] || return 0
   # shellcheck disable=SC2086
   local $(echo "${line#BENCH }")
-  echo "$name $conns $label $requests $duration_us $errors $p50_us $p99_us $(rss_kb "$pid") $((after - before)) $sys" >>"$OUT/runs.txt"
+  echo "$name $conns $label $requests $duration_us $errors $p50_us $p99_us $(rss_kb "$pid") $((after - before)) $sys" >>"$RUNS"
   awk -v n="$name" -v c="$conns" -v r="$label" -v q="$requests" -v d="$duration_us" -v e="$errors" \
       -v p50="$p50_us" -v p99="$p99_us" -v cpu=$((after - before)) -v sys="$sys" -v hz="$HZ" 'BEGIN {
     printf "   %-8s c=%-3s run %s: %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  errors %d  CPU %5.2f s (kernel %2.0f%%)  %6.0f req/CPU-s\n",
@@ -84,7 +87,7 @@ wrk_run() {
 # verify NAME URL: a short run that checks every answer is a 307 to a loopback member.
 verify() {
   local line
-  line=$(BENCH_VERIFY=1 wrk -t"$THREADS" -c16 -d2s -s "$LUA" "$2" | grep '^BENCH ' || true)
+  line=$(BENCH_VERIFY=1 wrk -t"$THREADS" -c16 -d2s "${WRK_ARGS[@]}" -s "$LUA" "$2" | grep '^BENCH ' || true)
   # shellcheck disable=SC2086
   local $(echo "${line#BENCH }")
   if [ "${verified:-0}" -eq 0 ] || [ "$wrong" -ne 0 ]; then
@@ -114,7 +117,7 @@ if [ "${BENCH_ROUTERS:-1}" = 1 ]; then
       java $opts -jar "$jar" >"$OUT/$name.log" 2>&1 &
     PID=$!
     pids+=("$PID")
-    URL="http://127.0.0.1:$port"
+    URL="${SCHEME:-http}://127.0.0.1:$port"
     wait_http "$URL/-/ready" 60
     echo ">> $name PID $PID on $URL ($jar $opts${*:+ $*}), members ${members[*]}" >&2
   }
@@ -169,6 +172,87 @@ if [ "${BENCH_ROUTERS:-1}" = 1 ]; then
   # --- The table: medians per server and connection count, ratios pushring / nginx ---
   awk -v hz="$HZ" -v ref="$REF" -v cpuinfo="$(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" \
     -f src/bench/table.awk "$OUT/runs.txt" >"$OUT/table.md"
+fi
+
+# --- TLS + Basic auth: pushring with a web config vs nginx with ssl + auth_basic, same 307 ---
+# Keep-alive connections (wrk's), so the handshake is paid once per connection and what is measured
+# is TLS record work plus the credential check on every request. pushring verifies a new
+# Authorization value once by bcrypt (off the event loop) and then looks the exact value up; nginx
+# runs crypt() on every request: with apr1 (MD5-crypt, the strict reference) and with the very
+# bcrypt hash pushring holds (what an operator reusing the Pushgateway's web config would give it).
+if [ "${BENCH_ROUTERS:-1}" = 1 ] && [ "${BENCH_SECURE:-1}" = 1 ]; then
+  SEC=$(pwd)/$OUT/secure
+  rm -rf "$SEC"; mkdir -p "$SEC/logs" "$SEC/tmp"
+  # A certificate made for this run only (2 days), for 127.0.0.1.
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$SEC/key.pem" -out "$SEC/cert.pem" 2>/dev/null
+  PASSWORD=bench-$RANDOM$RANDOM
+  BCRYPT=$(python3 -c 'import crypt, sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1024)))' \
+    "$PASSWORD" 2>/dev/null)
+  case "$BCRYPT" in '$2'*) ;; *) echo "!! no bcrypt from python3's crypt module" >&2; exit 1 ;; esac
+  printf 'bench:%s\n' "$(openssl passwd -apr1 "$PASSWORD")" >"$SEC/htpasswd-apr1"
+  printf 'bench:%s\n' "$BCRYPT" >"$SEC/htpasswd-bcrypt"
+  printf 'bench:%s\n' "$(python3 -c 'import base64, hashlib, os, sys; salt = os.urandom(8)
+print("{SSHA}" + base64.b64encode(hashlib.sha1(sys.argv[1].encode() + salt).digest() + salt).decode())' "$PASSWORD")" \
+    >"$SEC/htpasswd-ssha"
+  printf 'tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\nbasic_auth_users:\n  bench: %s\n' \
+    "'$BCRYPT'" >"$SEC/web-config.yml"
+  AUTH="Authorization: Basic $(printf 'bench:%s' "$PASSWORD" | base64 -w0)"
+
+  SCHEME=https WAIT_CURL_ARGS="-k -H '$AUTH'" start_pushring pushring-tls target/pushring.jar "$java_opts" \
+    PUSHRING_HTTP_WEB_CONFIG_FILE="$SEC/web-config.yml"
+  PR_PID=$PID PR_URL=$URL
+  P1=$(free_port "$next"); next=$((P1 + 1)); P2=$(free_port "$next"); next=$((P2 + 1)); P3=$(free_port "$next"); next=$((P3 + 1))
+  sed -e "s#@PREFIX@#$SEC#g" -e "s#@PORT_APR1@#$P1#g" -e "s#@PORT_BCRYPT@#$P2#g" -e "s#@PORT_SSHA@#$P3#g" -e "s#@MEMBER@#${members[0]}#g" \
+    -e "s#@CERT@#$SEC/cert.pem#g" -e "s#@KEY@#$SEC/key.pem#g" src/bench/nginx-secure.conf.template >"$SEC/nginx.conf"
+  nginx -p "$SEC" -e "$SEC/logs/error.log" -c "$SEC/nginx.conf" &
+  NG_PID=$!
+  pids+=("$NG_PID")
+  for _ in $(seq 50); do curl -ks -o /dev/null -H "$AUTH" "https://127.0.0.1:$P1/metrics/job/x" && break; sleep 0.1; done
+  echo ">> nginx (TLS, auth_basic) PID $NG_PID on https://127.0.0.1:$P1 (apr1), :$P3 (SSHA) and :$P2 (bcrypt)" >&2
+
+  # Without the credential: a 401 from both (the check is not skipped).
+  for u in "$PR_URL" "https://127.0.0.1:$P1" "https://127.0.0.1:$P2" "https://127.0.0.1:$P3"; do
+    code=$(curl -ks -o /dev/null -w '%{http_code}' -X PUT --data-binary 'x 1' "$u/metrics/job/x")
+    [ "$code" = 401 ] || { echo "!! $u answered $code without credentials, expected 401" >&2; exit 1; }
+  done
+  WRK_ARGS=(-H "$AUTH")
+  RUNS=$OUT/runs-secure.txt
+  verify pushring-tls "$PR_URL"
+  verify nginx-tls "https://127.0.0.1:$P1"
+  verify nginx-ssha "https://127.0.0.1:$P3"
+  echo ">> warm-up: pushring-tls ${WARMUP}s, nginx 5s" >&2
+  wrk_run pushring "$PR_PID" "$PR_URL" 64 "$WARMUP"
+  wrk_run nginx-tls "$NG_PID" "https://127.0.0.1:$P1" 64 5
+  for c in $CONNS; do
+    echo ">> TLS + Basic auth, $c connections, $REPS x ${DURATION}s each" >&2
+    wrk_run pushring "$PR_PID" "$PR_URL" "$c" 3
+    wrk_run nginx-tls "$NG_PID" "https://127.0.0.1:$P1" "$c" 3
+    for r in $(seq "$REPS"); do
+      wrk_run pushring "$PR_PID" "$PR_URL" "$c" "$DURATION" "$r"
+      wrk_run nginx-tls "$NG_PID" "https://127.0.0.1:$P1" "$c" "$DURATION" "$r"
+      wrk_run nginx-ssha "$NG_PID" "https://127.0.0.1:$P3" "$c" "$DURATION" "$r"
+      wrk_run nginx-bcrypt "$NG_PID" "https://127.0.0.1:$P2" "$c" "$DURATION" "$r"
+    done
+  done
+  kill "$PR_PID" "$NG_PID" 2>/dev/null || true
+  wait "$PR_PID" "$NG_PID" 2>/dev/null || true
+  WRK_ARGS=()
+  RUNS=$OUT/runs.txt
+  {
+    echo
+    echo "TLS (ECDSA P-256, TLS 1.3) + Basic auth, keep-alive: pushring (web config: the bcrypt hash, cost 10) vs nginx"
+    echo "(\`ssl\` + \`auth_basic\`: nginx-tls an apr1 hash, htpasswd's default; nginx-ssha a salted SHA-1, the cheapest"
+    echo "auth_basic takes; nginx-bcrypt the same bcrypt hash as pushring, checked by nginx on every request);"
+    echo "goal: pushring >= 0.8 x nginx-tls req/s."
+    for ref in nginx-tls nginx-ssha; do
+      echo
+      awk -v r="$ref" '$1 == "pushring" || $1 == r' "$OUT/runs-secure.txt" | awk -v hz="$HZ" -v ref="$ref" -v targets=0 \
+        -v cpuinfo="$(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" -f src/bench/table.awk
+    done
+    awk -v hz="$HZ" '$1 == "nginx-bcrypt" { k = $2; n[k]++; r[k] = r[k] " " $4 / ($5 / 1e6) }
+      END { printf "\nnginx-bcrypt req/s (each run):"; for (k in n) printf "  c=%s:%s", k, r[k]; printf "\n" }' "$OUT/runs-secure.txt"
+  } >>"$OUT/table.md"
 fi
 
 # --- A Pushgateway's own push cost with 100 and 10,000 groups held ---

@@ -39,10 +39,10 @@ free_port() {
   echo "$p"
 }
 
-# wait_http URL SECONDS: poll until URL answers 200.
+# wait_http URL SECONDS: poll until URL answers 200 (WAIT_CURL_ARGS: more curl arguments, e.g. -k).
 wait_http() {
   local url=$1 deadline=$((SECONDS + $2))
-  until curl -fsS -o /dev/null "$url" 2>/dev/null; do
+  until eval curl -fsS -o /dev/null "${WAIT_CURL_ARGS:-}" '"$url"' 2>/dev/null; do
     [ "$SECONDS" -lt "$deadline" ] || { echo "timed out waiting for $url" >&2; return 1; }
     sleep 0.2
   done
