@@ -28,13 +28,15 @@ deps-test:
 	  && want_file /usr/share/gocode/src/github.com/prometheus/client_golang golang-github-prometheus-client-golang-dev \
 	  && want_pkg node nodejs && want_pkg npm npm
 
-## bench: pushring vs nginx (same 307, same machine, same run) under wrk, and a Pushgateway's own push
-## cost at 100 vs 10,000 groups; one table, also in target/bench/table.md. ~6 minutes. Knobs: see bench.sh.
+## bench: pushring vs nginx (same 307, same machine, same run) under wrk, plain and with TLS + Basic auth,
+## and a Pushgateway's own push cost at 100 vs 10,000 groups; one table, also in target/bench/table.md.
+## ~12 minutes. Knobs: see bench.sh.
 bench: deps-bench build
 	@bash src/main/scripts/bench.sh
 
 deps-bench:
-	@$(TOOLS); need_pkg curl curl && need_pkg nginx nginx-light && need_pkg wrk wrk && need_pkg prometheus-pushgateway prometheus-pushgateway
+	@$(TOOLS); need_pkg curl curl && need_pkg nginx nginx-light && need_pkg wrk wrk && need_pkg prometheus-pushgateway prometheus-pushgateway \
+	  && need_pkg openssl openssl && need_pkg python3 python3
 
 ## bench-jmh: JMH microbenchmarks of the hot path (parse + hash + lookup). JMH_ARGS to narrow, e.g. JMH_ARGS="RingBench -f 1".
 JMH_ARGS ?= -f 1 -wi 3 -i 5 -w 2s -r 2s -prof gc
