@@ -11,6 +11,7 @@ import io.pushring.discovery.StaticDiscoveryVerticle;
 import io.pushring.metrics.PushringMetrics;
 import io.pushring.reconcile.ReconcilerVerticle;
 import io.pushring.registrar.RegistrarVerticle;
+import io.pushring.router.AdminVerticle;
 import io.pushring.router.RouterVerticle;
 import io.pushring.tap.TapHub;
 import io.pushring.tap.TapSwitch;
@@ -41,17 +42,19 @@ public final class PushringApp {
   private final Vertx vertx;
   private final PushringConfig config;
   private final int port;
+  private final int adminPort;
   private final PushringMetrics metrics;
   private final TapSwitch tap;
   private final ReconcilerVerticle reconciler;
   private final WebGuard guard;
 
-  private PushringApp(Vertx vertx, PushringConfig config, int port, PushringMetrics metrics, TapSwitch tap,
-      ReconcilerVerticle reconciler, WebGuard guard) {
+  private PushringApp(Vertx vertx, PushringConfig config, int port, int adminPort, PushringMetrics metrics,
+      TapSwitch tap, ReconcilerVerticle reconciler, WebGuard guard) {
     this.guard = guard;
     this.vertx = vertx;
     this.config = config;
     this.port = port;
+    this.adminPort = adminPort;
     this.metrics = metrics;
     this.tap = tap;
     this.reconciler = reconciler;
@@ -111,6 +114,7 @@ public final class PushringApp {
 
   private static Future<PushringApp> deploy(Vertx vertx, PushringConfig config, ConsulLink link, Upstream upstream,
       WebGuard guard, PushringMetrics metrics, TapSwitch tap, AtomicReference<RouterVerticle> first, int instances) {
+    AtomicReference<AdminVerticle> admin = new AtomicReference<>();
     Future<String> registrar = registers(config)
         ? vertx.deployVerticle(new RegistrarVerticle(config, link, metrics))
         : Future.succeededFuture("");
@@ -126,6 +130,12 @@ public final class PushringApp {
           first.compareAndSet(null, router);
           return router;
         }, new DeploymentOptions().setInstances(instances)))
+        // The operators' listener (http.admin), one instance on its own event loop; none: the routers serve it all.
+        .compose(routersId -> {
+          if (!config.http().hasAdmin()) return Future.succeededFuture("");
+          admin.set(new AdminVerticle(config, metrics, tap));
+          return vertx.deployVerticle(admin.get());
+        })
         .compose(routersId -> watchesAdmission(config)
             ? vertx.deployVerticle(new AdmissionWatchVerticle(config, link)) : Future.succeededFuture(""))
         .compose(watchId -> {
@@ -134,7 +144,8 @@ public final class PushringApp {
           ReconcilerVerticle reconciler = new ReconcilerVerticle(config, link, metrics.registry(), first.get().actualPort(), tap, upstream);
           return vertx.deployVerticle(reconciler).map(id -> reconciler);
         })
-        .map(reconciler -> new PushringApp(vertx, config, first.get().actualPort(), metrics, tap, reconciler, guard));
+        .map(reconciler -> new PushringApp(vertx, config, first.get().actualPort(),
+            admin.get() == null ? 0 : admin.get().actualPort(), metrics, tap, reconciler, guard));
   }
 
   /** {@code router.instances}, where 0 means one per core (the event-loop count Vert.x defaults to is 2 per core). */
@@ -171,6 +182,9 @@ public final class PushringApp {
 
   /** The HTTP port the routers listen on. */
   public int port() { return port; }
+
+  /** The port of the operators' listener ({@code http.admin}), 0 when there is none. */
+  public int adminPort() { return adminPort; }
 
   /** The meters this deployment counts into (tests read them). */
   public PushringMetrics metrics() { return metrics; }

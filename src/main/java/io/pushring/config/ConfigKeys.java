@@ -68,6 +68,11 @@ public final class ConfigKeys {
       duration(Duration.ZERO, Duration.ofHours(24)), Duration.ofSeconds(60),
       "a connection that neither completes a request head or body chunk nor is written to for this long is"
           + " closed (silent, idle kept-alive and slow-header clients alike), 0..24h; 0 = never");
+  public static final ConfigKey<String> HTTP_ADMIN = key("http.admin",
+      string(s -> s.isEmpty() || Hosts.isHostPort(s, false, true), "\"\" or host:port with a port between 0 and 65535"), "",
+      "second listener (host:port, e.g. 127.0.0.1:9293) for operators: the status page, /api/v1/*, /sd/pushgateways and"
+          + " pushring's /metrics move there and answer 404 on http.port, which keeps pushes and /-/healthy, /-/ready;"
+          + " \"\" = none, everything on http.port; port 0 = any free port (tests)");
 
   public static final ConfigKey<String> HTTP_WEB_CONFIG_FILE = key("http.web-config-file", string(), "",
       "Prometheus web configuration file (TLS, basic_auth_users, headers; the exporter-toolkit's schema) of the main"

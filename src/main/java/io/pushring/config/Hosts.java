@@ -17,6 +17,11 @@ final class Hosts {
 
   /** {@code host:port} or {@code [v6]:port}; with {@code portOptional}, also {@code host} or {@code [v6]}. */
   static boolean isHostPort(String s, boolean portOptional) {
+    return isHostPort(s, portOptional, false);
+  }
+
+  /** The same; with {@code anyPort}, port 0 (a listener's "any free port") is accepted too. */
+  static boolean isHostPort(String s, boolean portOptional, boolean anyPort) {
     String[] parts = HostPort.split(s);
     if (parts == null) return false;
     String host = parts[0];
@@ -26,6 +31,6 @@ final class Hosts {
     if (port == null) return portOptional;
     if (!PORT.matcher(port).matches()) return false;
     int p = Integer.parseInt(port);
-    return p >= 1 && p <= 65535;
+    return p >= (anyPort ? 0 : 1) && p <= 65535;
   }
 }

@@ -23,6 +23,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Everything that is not a push: health, readiness and the JSON debugging API. Answers use the
@@ -36,21 +38,74 @@ final class ApiRoutes {
   /** The path of Prometheus's HTTP service discovery of the Pushgateways ({@link ScrapeTargets}). */
   static final String SD_PATH = "/sd/pushgateways";
 
+  /** The whole body of every 500: nothing of the failure's detail reaches the client. */
+  static final String INTERNAL_ERROR = "500 Internal Server Error";
+
+  private static final Logger LOG = LoggerFactory.getLogger(ApiRoutes.class);
+
+  /**
+   * The main listener's routes besides pushes: the probes, the operators' endpoints unless they have
+   * their own listener ({@code withOperatorRoutes} false when {@code http.admin} is set: they answer
+   * 404 here then, as any unknown path), and Go's answers to paths no route takes.
+   */
   static Router create(Vertx vertx, Supplier<RoutingTable> table, PushHandler push, PushringMetrics metrics,
+      TapSwitch tap, boolean admissionEnabled, boolean withOperatorRoutes) {
+    Router router = base(vertx, table);
+    if (withOperatorRoutes) operatorRoutes(router, vertx, table, push.policy(), metrics, tap, admissionEnabled);
+    // Go decodes the whole path before routing: /metric%73/job/x is a push to the Pushgateway too.
+    // vertx-web cannot route a path with an invalid escape (it answers 400 and logs a stack trace per
+    // request): answer it as Go does, quietly.
+    router.errorHandler(400, ApiRoutes::badRequest);
+    router.route().last().handler(ctx -> {
+      if (ctx.request().path().indexOf('%') >= 0) {
+        push.handle(ctx.request());
+        return;
+      }
+      notFound(ctx);
+    });
+    return router;
+  }
+
+  /**
+   * The admin listener's routes ({@code http.admin}): the probes and the operators' endpoints; no
+   * push is taken here (a push path is an unknown path, 404).
+   */
+  static Router admin(Vertx vertx, Supplier<RoutingTable> table, RedirectPolicy policy, PushringMetrics metrics,
       TapSwitch tap, boolean admissionEnabled) {
+    Router router = base(vertx, table);
+    operatorRoutes(router, vertx, table, policy, metrics, tap, admissionEnabled);
+    router.errorHandler(400, ApiRoutes::badRequest);
+    router.route().last().handler(ApiRoutes::notFound);
+    return router;
+  }
+
+  /** What every listener has: the security headers, the probes, and a fixed answer to an internal failure. */
+  private static Router base(Vertx vertx, Supplier<RoutingTable> table) {
     Router router = Router.router(vertx);
+    // First, so every answer below carries them (an answer may replace the CSP: the status page's).
+    router.route().handler(ctx -> {
+      SecurityHeaders.apply(ctx.response());
+      ctx.next();
+    });
     router.get("/-/healthy").handler(ctx -> PushHandler.text(ctx.response(), 200, "OK"));
     router.get("/-/ready").handler(ctx -> {
       if (table.get().hasMembers()) PushHandler.text(ctx.response(), 200, "OK");
       else PushHandler.text(ctx.response(), 503, "not ready: no Pushgateway in the ring");
     });
-    router.get("/api/v1/route").handler(ctx -> route(ctx, table.get(), push));
+    router.errorHandler(500, ApiRoutes::internalError);
+    return router;
+  }
+
+  /** The status page, the JSON APIs, the tap, http_sd and pushring's own /metrics: for operators (and their Prometheus). */
+  private static void operatorRoutes(Router router, Vertx vertx, Supplier<RoutingTable> table, RedirectPolicy policy,
+      PushringMetrics metrics, TapSwitch tap, boolean admissionEnabled) {
+    router.get("/api/v1/route").handler(ctx -> route(ctx, table.get(), policy));
     router.get("/api/v1/ring").handler(ctx ->
         success(ctx, ringJson(table.get()).put("discovery", discoveryJson(DiscoveryStatus.current(vertx)))));
     // Rendering walks every meter (milliseconds with the JVM ones): a worker thread, not the event loop.
     router.get("/metrics").handler(ctx -> vertx.executeBlocking(metrics::scrape, false).onComplete(ar -> {
       if (ar.failed()) {
-        PushHandler.text(ctx.response(), 500, "scrape failed: " + ar.cause());
+        ctx.fail(ar.cause());
         return;
       }
       ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT).end(ar.result());
@@ -71,29 +126,38 @@ final class ApiRoutes {
       String accept = ctx.request().getHeader(HttpHeaders.ACCEPT);
       if (accept != null && accept.contains("text/html")) {
         ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")
-            .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache").end(StatusPage.html());
+            .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
+            .putHeader(SecurityHeaders.CONTENT_SECURITY_POLICY, StatusPage.contentSecurityPolicy())
+            .end(StatusPage.html());
       } else {
         PushHandler.text(ctx.response(), 200, index());
       }
     });
-    // Go decodes the whole path before routing: /metric%73/job/x is a push to the Pushgateway too.
-    // vertx-web cannot route a path with an invalid escape (it answers 400 and logs a stack trace per
-    // request): answer it as Go does, quietly.
-    router.errorHandler(400, ApiRoutes::badRequest);
-    router.route().last().handler(ctx -> {
-      if (ctx.request().path().indexOf('%') >= 0) {
-        push.handle(ctx.request());
-        return;
-      }
-      try {
-        // Go answers 400 to raw control bytes anywhere in a target, routed or not (over HTTP/2 they reach us).
-        GroupingKeyParser.checkRequestTarget(ctx.request().path(), ctx.request().query());
-        PushHandler.text(ctx.response(), 404, "404 page not found");
-      } catch (InvalidPushPathException bad) {
-        PushHandler.text(ctx.response(), bad.status(), bad.getMessage());
-      }
-    });
-    return router;
+  }
+
+  /** Go's 404 for a path no route takes; its 400 for raw control bytes anywhere in a target. */
+  private static void notFound(RoutingContext ctx) {
+    try {
+      // Go answers 400 to raw control bytes anywhere in a target, routed or not (over HTTP/2 they reach us).
+      GroupingKeyParser.checkRequestTarget(ctx.request().path(), ctx.request().query());
+      PushHandler.text(ctx.response(), 404, "404 page not found");
+    } catch (InvalidPushPathException bad) {
+      PushHandler.text(ctx.response(), bad.status(), bad.getMessage());
+    }
+  }
+
+  /**
+   * A handler failed (a bug, or a worker's failure such as a /metrics rendering): the detail goes to
+   * the log, the client gets a fixed text, never an exception's message or stack trace.
+   */
+  static void internalError(RoutingContext ctx) {
+    LOG.error("internal error answering {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
+    if (ctx.response().headWritten()) {
+      // Too late for a status: cut the answer short rather than end it as if it were whole.
+      ctx.request().connection().close();
+      return;
+    }
+    PushHandler.text(ctx.response(), 500, INTERNAL_ERROR);
   }
 
   /** A 400 of vertx-web's own (a target it cannot decode): Go's reason where it has one, in plain text. */
@@ -107,9 +171,9 @@ final class ApiRoutes {
     }
   }
 
-  private static void route(RoutingContext ctx, RoutingTable current, PushHandler push) {
+  private static void route(RoutingContext ctx, RoutingTable current, RedirectPolicy policy) {
     try {
-      routeChecked(ctx, current, push);
+      routeChecked(ctx, current, policy);
     } catch (io.vertx.ext.web.handler.HttpException | IllegalArgumentException badQuery) {
       // ctx.queryParams() on a query vertx-web cannot decode (ua=%zz): the client's mistake, answered in JSON.
       Throwable why = badQuery.getCause() != null ? badQuery.getCause() : badQuery;
@@ -117,7 +181,7 @@ final class ApiRoutes {
     }
   }
 
-  private static void routeChecked(RoutingContext ctx, RoutingTable current, PushHandler push) {
+  private static void routeChecked(RoutingContext ctx, RoutingTable current, RedirectPolicy policy) {
     String path;
     try {
       path = pathParameter(ctx.request().query());
@@ -162,7 +226,7 @@ final class ApiRoutes {
       data.put("member", new JsonObject().put("id", owner.id()).put("address", owner.address()))
           .put("location", PushHandler.location(current.baseUrl(owner), rawPath, rawQuery));
     }
-    data.put("decision", decisionJson(ctx, push.policy()));
+    data.put("decision", decisionJson(ctx, policy));
     success(ctx, data);
   }
 

@@ -89,7 +89,8 @@ public final class RouterVerticle extends VerticleBase {
         new FallbackRings(vertx), vertx, admissionEnabled ? GroupWriteGuard.of(vertx) : null, markHold,
         proxySettings.timeoutMillis() * 1_000_000L);
     PushHandler push = new PushHandler(this::table, options, observer, policy, proxy, handover);
-    Router api = ApiRoutes.create(vertx, this::table, push, metrics, tap, admissionEnabled);
+    // With an admin listener, the operators' routes live there only (AdminVerticle): 404 here.
+    Router api = ApiRoutes.create(vertx, this::table, push, metrics, tap, admissionEnabled, !http.hasAdmin());
     HttpServerOptions serverOptions = serverOptions(http);
     if (guard == null) {
       server = vertx.createHttpServer(serverOptions)
@@ -177,7 +178,7 @@ public final class RouterVerticle extends VerticleBase {
     return former;
   }
 
-  private static HttpServerOptions serverOptions(PushringConfig.Http http) {
+  static HttpServerOptions serverOptions(PushringConfig.Http http) {
     return new HttpServerOptions()
         // Netty's idle handler sits behind the HTTP decoder, so it counts complete messages (request
         // heads, body chunks), not bytes: a client trickling header bytes is as idle as a silent

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.logging.Level;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,6 +32,9 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -63,6 +67,10 @@ class StatusPageTest {
     options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--window-size=1600,1100");
+    // The console, to see any Content-Security-Policy violation (a blocked inline style or script).
+    LoggingPreferences logs = new LoggingPreferences();
+    logs.enable(LogType.BROWSER, Level.ALL);
+    options.setCapability("goog:loggingPrefs", logs);
     ChromeDriverService service = new ChromeDriverService.Builder()
         .usingDriverExecutable(new File(CHROMEDRIVER))
         .usingAnyFreePort()
@@ -139,6 +147,30 @@ class StatusPageTest {
     Files.write(shot, browser.getScreenshotAs(OutputType.BYTES));
     System.out.println("status page screenshot: " + shot.toAbsolutePath() + " (" + Files.size(shot) + " bytes)");
     assertThat(Files.size(shot)).isGreaterThan(10_000);
+    assertRenderedUnderItsContentSecurityPolicy();
+  }
+
+  /**
+   * The page did all of the above under its Content-Security-Policy: the console holds no error at
+   * all (a blocked inline style or script is one), and the policy is in force in the browser (an
+   * inline script the page does not ship, added afterwards, is refused: a securitypolicyviolation).
+   */
+  private void assertRenderedUnderItsContentSecurityPolicy() {
+    List<String> errors = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+        .filter(e -> e.getLevel().intValue() >= Level.WARNING.intValue())
+        .map(LogEntry::getMessage)
+        // Chromium asks for /favicon.ico on its own: a 404 there is not the page's.
+        .filter(m -> !m.contains("favicon.ico"))
+        .toList();
+    assertThat(errors).as("console errors of the status page").isEmpty();
+    Object refused = browser.executeAsyncScript(String.join("\n",
+        "const done = arguments[arguments.length - 1];",
+        "document.addEventListener('securitypolicyviolation', e => done(e.violatedDirective + ' ' + !window.__injected));",
+        "const s = document.createElement('script');",
+        "s.textContent = 'window.__injected = true';",
+        "document.head.appendChild(s);",
+        "setTimeout(() => done('no violation, injected=' + window.__injected), 5000);"));
+    assertThat(refused).as("an injected inline script under the page's policy").isEqualTo("script-src-elem true");
   }
 
   /**

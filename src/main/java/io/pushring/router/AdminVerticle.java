@@ -1,0 +1,68 @@
+package io.pushring.router;
+
+import io.pushring.bus.RingPublisher;
+import io.pushring.config.HostPort;
+import io.pushring.config.PushringConfig;
+import io.pushring.metrics.PushringMetrics;
+import io.pushring.ring.Ring;
+import io.pushring.tap.TapSwitch;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.shareddata.LocalMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The operators' listener ({@code http.admin}): the status page, the JSON APIs, the tap, http_sd and
+ * pushring's own /metrics, which the push port then answers 404. One instance, on an event loop of
+ * its own (Vert.x hands each deployment the next one): a tap stream, a status page polling, a
+ * Prometheus scrape never queue behind pushes on a router's event loop, nor pushes behind them.
+ * Reads the ring from the same LocalMap as the routers, so it answers from the ring they route by.
+ */
+public final class AdminVerticle extends VerticleBase {
+  private final PushringConfig config;
+  private final PushringMetrics metrics;
+  private final TapSwitch tap;
+  private LocalMap<String, Ring> rings;
+  private RoutingTable table = RoutingTable.none();
+  private HttpServer server;
+
+  public AdminVerticle(PushringConfig config, PushringMetrics metrics, TapSwitch tap) {
+    if (!config.http().hasAdmin()) throw new IllegalArgumentException("http.admin is not set");
+    this.config = config;
+    this.metrics = metrics;
+    this.tap = tap;
+  }
+
+  @Override
+  public Future<?> start() {
+    rings = RingPublisher.localMap(vertx);
+    var api = ApiRoutes.admin(vertx, this::table, RedirectPolicy.from(config), metrics, tap,
+        config.reconcile().enabled());
+    HostPort address = HostPort.parse(config.http().admin(), 0);
+    server = vertx.createHttpServer(RouterVerticle.serverOptions(config.http()))
+        .requestHandler(api)
+        .invalidRequestHandler(PushHandler::invalidRequest);
+    return server.listen(address.port(), address.host());
+  }
+
+  @Override
+  public Future<?> stop() {
+    // Tap streams end on the connection's shutdown signal; the rest is short requests.
+    return server == null ? Future.succeededFuture() : server.shutdown(RouterVerticle.DRAIN_SECONDS, TimeUnit.SECONDS);
+  }
+
+  /** The port actually bound (useful with port 0). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  /** The ring the routers route by; no former owners (the admin side only reads the ring). */
+  private RoutingTable table() {
+    Ring latest = rings.get(RingPublisher.KEY);
+    if (latest != null && latest != table.ring() && (table.ring() == null || latest.version() > table.version())) {
+      table = RoutingTable.of(latest, config.pushgateways().scheme());
+    }
+    return table;
+  }
+}
