@@ -125,9 +125,9 @@ final class ApiRoutes {
       // Browsers get the status page; curl and scripts the plain-text index.
       String accept = ctx.request().getHeader(HttpHeaders.ACCEPT);
       if (accept != null && accept.contains("text/html")) {
+        SecurityHeaders.pagePolicy(ctx.response(), StatusPage.contentSecurityPolicy());
         ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")
             .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
-            .putHeader(SecurityHeaders.CONTENT_SECURITY_POLICY, StatusPage.contentSecurityPolicy())
             .end(StatusPage.html());
       } else {
         PushHandler.text(ctx.response(), 200, index());

@@ -1,5 +1,6 @@
 package io.pushring.router;
 
+import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -26,10 +27,22 @@ final class SecurityHeaders {
 
   private SecurityHeaders() {}
 
+  /**
+   * Sets each header the answer does not carry yet: one the listener's web configuration file sets
+   * ({@code http_server_config.headers}, applied before the routes) is the operator's choice and wins,
+   * as it does on a Pushgateway.
+   */
   static void apply(HttpServerResponse response) {
-    response.putHeader(CONTENT_SECURITY_POLICY, DATA_POLICY_VALUE)
-        .putHeader(X_FRAME_OPTIONS, DENY)
-        .putHeader(X_CONTENT_TYPE_OPTIONS, NOSNIFF)
-        .putHeader(REFERRER_POLICY, NO_REFERRER);
+    MultiMap headers = response.headers();
+    if (!headers.contains(CONTENT_SECURITY_POLICY)) headers.set(CONTENT_SECURITY_POLICY, DATA_POLICY_VALUE);
+    if (!headers.contains(X_FRAME_OPTIONS)) headers.set(X_FRAME_OPTIONS, DENY);
+    if (!headers.contains(X_CONTENT_TYPE_OPTIONS)) headers.set(X_CONTENT_TYPE_OPTIONS, NOSNIFF);
+    if (!headers.contains(REFERRER_POLICY)) headers.set(REFERRER_POLICY, NO_REFERRER);
+  }
+
+  /** The status page's own policy, unless the web configuration file set one (then the file's stays). */
+  static void pagePolicy(HttpServerResponse response, CharSequence policy) {
+    CharSequence current = response.headers().get(CONTENT_SECURITY_POLICY);
+    if (current == null || DATA_POLICY.contentEquals(current)) response.headers().set(CONTENT_SECURITY_POLICY, policy);
   }
 }

@@ -37,6 +37,7 @@ class ConfigKeysTest {
     m.put("http.port", new Probe("1234", c -> c.http().port()));
     m.put("http.idle-timeout", new Probe("90s", c -> c.http().idleTimeout()));
     m.put("http.web-config-file", new Probe("/etc/pushring/web.yml", c -> c.http().webConfigFile()));
+    m.put("http.admin", new Probe("127.0.0.1:9293", c -> c.http().admin()));
     m.put("router.mode", new Probe("proxy", c -> c.router().mode()));
     m.put("router.redirect-status", new Probe("308", c -> c.router().redirectStatus()));
     m.put("router.instances", new Probe("3", c -> c.router().instances()));

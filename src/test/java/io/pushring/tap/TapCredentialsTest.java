@@ -14,7 +14,10 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -30,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * The tap, the logs, the APIs and the status page never show a credential a client sent: pushes with
  * basic auth, a bearer token, Proxy-Authorization and a URL with userinfo, through a real Pushgateway,
  * in each router mode (redirected and proxied), with the access log on every request; the tap stream,
- * every log line and the operators' answers are searched for the secrets, raw and base64-encoded.
+ * every log line and the operators' answers are searched for the secrets, raw and base64-encoded, and
+ * for pushring's own: the fleet's bearer token and a Consul ACL token.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TapCredentialsTest {
@@ -38,17 +42,24 @@ class TapCredentialsTest {
   private static final String BEARER_SECRET = "bearer-t0ken-91ad";
   private static final String PROXY_SECRET = "proxy-s3cr3t-55e0";
   private static final String URL_SECRET = "url-s3cr3t-c2b4";
+  /** pushring's own: the fleet credential it sends the Pushgateways, and a Consul ACL token (unused in static mode). */
+  private static final String FLEET_SECRET = "fleet-t0ken-3e8a";
+  private static final String CONSUL_SECRET = "consul-t0ken-b7d2";
 
   private PushgatewayProcess pushgateway;
+  private Path fleetToken;
 
   @BeforeAll
-  void startPushgateway() {
+  void startPushgateway() throws IOException {
     pushgateway = PushgatewayProcess.start();
+    fleetToken = Files.createTempFile("pushring-fleet-token-", "");
+    Files.writeString(fleetToken, FLEET_SECRET + "\n");
   }
 
   @AfterAll
   void stopPushgateway() {
     if (pushgateway != null) pushgateway.close();
+    if (fleetToken != null) fleetToken.toFile().delete();
   }
 
   @ParameterizedTest(name = "router.mode={0}, http.admin={1}")
@@ -61,7 +72,8 @@ class TapCredentialsTest {
     Vertx vertx = PushringApp.newVertx();
     try {
       PushringApp app = PushringApp.deploy(vertx, TestConfig.staticMembers(pushgateway.host() + ":" + pushgateway.port(),
-          "PUSHRING_ROUTER_MODE", mode, "PUSHRING_HTTP_ADMIN", admin, "PUSHRING_ACCESS_LOG_EVERY", "1")).await();
+          "PUSHRING_ROUTER_MODE", mode, "PUSHRING_HTTP_ADMIN", admin, "PUSHRING_ACCESS_LOG_EVERY", "1",
+          "PUSHRING_PUSHGATEWAYS_BEARER_TOKEN_FILE", fleetToken.toString(), "PUSHRING_CONSUL_TOKEN", CONSUL_SECRET)).await();
       int operators = admin.isEmpty() ? app.port() : app.adminPort();
       RawHttp http = new RawHttp(vertx);
       List<String> seen = new ArrayList<>();
@@ -107,7 +119,7 @@ class TapCredentialsTest {
       }
       assertThat(logged.list).as("the access log ran").anySatisfy(e -> assertThat(e.getLoggerName()).isEqualTo("pushring.access"));
 
-      for (String secret : List.of(BASIC_SECRET, BEARER_SECRET, PROXY_SECRET, URL_SECRET,
+      for (String secret : List.of(BASIC_SECRET, BEARER_SECRET, PROXY_SECRET, URL_SECRET, FLEET_SECRET, CONSUL_SECRET,
           encoded("pusher", BASIC_SECRET), encoded("p", PROXY_SECRET), "pusher:")) {
         assertThat(seen).as("nothing shows %s", secret).noneMatch(s -> s.contains(secret));
       }
