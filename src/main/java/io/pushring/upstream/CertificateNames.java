@@ -59,13 +59,22 @@ final class CertificateNames {
         + ", not " + host;
   }
 
+  /** Go's {@code matchHostnames}: as many labels on both sides, a leading {@code *} label stands for any one label. */
   static boolean matches(String pattern, String name) {
-    String p = pattern.toLowerCase(Locale.ROOT);
-    String n = name.toLowerCase(Locale.ROOT);
-    if (p.endsWith(".")) p = p.substring(0, p.length() - 1);
-    if (!p.startsWith("*.")) return p.equals(n);
-    int dot = n.indexOf('.');
-    // "*" is one whole label, never empty, and never stands for a top-level domain on its own.
-    return dot > 0 && p.indexOf('.', 2) > 0 && n.substring(dot).equals(p.substring(1));
+    // As Go: the host's trailing dot is dropped, the pattern's is not; a bare "*" is no valid pattern.
+    if (pattern.equals("*")) return false;
+    String[] p = pattern.toLowerCase(Locale.ROOT).split("\\.", -1);
+    String[] n = trimDot(name).toLowerCase(Locale.ROOT).split("\\.", -1);
+    if (p.length != n.length) return false;
+    for (int i = 0; i < p.length; i++) {
+      if (n[i].isEmpty()) return false;
+      if (i == 0 && p[i].equals("*")) continue;
+      if (!p[i].equals(n[i])) return false;
+    }
+    return true;
+  }
+
+  private static String trimDot(String s) {
+    return s.endsWith(".") ? s.substring(0, s.length() - 1) : s;
   }
 }
