@@ -21,6 +21,8 @@ public class MetricsRepl {
         PushGateway.Builder builder = PushGateway.builder().address(address).job(args[1])
             .groupingKey("instance", args[2]).registry(registry);
         if (args.length > 4) builder.basicAuth(args[3], args[4]);
+        // The builder takes host:port; https is a separate setting (the trust store comes from javax.net.ssl.*).
+        if (args[0].startsWith("https://")) builder.scheme(io.prometheus.metrics.exporter.pushgateway.Scheme.HTTPS);
         PushGateway gateway = builder.build();
         if (f[0].equals("put") || f[0].equals("add")) {
           Gauge.builder().name(f[1]).help("matrix").register(registry).set(Double.parseDouble(f[2]));

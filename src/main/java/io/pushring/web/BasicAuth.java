@@ -31,6 +31,7 @@ public final class BasicAuth {
   private final String decoy;
   private final ConcurrentHashMap<String, Boolean> granted = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Boolean> refused = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong bcrypts = new java.util.concurrent.atomic.AtomicLong();
 
   /** Blocking (one bcrypt for the decoy): call on a worker or the main thread. */
   public BasicAuth(Map<String, String> users) {
@@ -48,6 +49,9 @@ public final class BasicAuth {
   /** The users and their hashes (a reload with the same ones keeps this instance, and its verdicts). */
   Map<String, String> users() { return users; }
 
+  /** How many {@link #verify} calls (bcrypt checks) this instance made: what the caches save is measured by it. */
+  public long bcrypts() { return bcrypts.get(); }
+
   /** TRUE or FALSE when this header value was verified before, else null. Event-loop safe. */
   public Boolean cached(String authorization) {
     Boolean ok = granted.get(authorization);
@@ -59,6 +63,7 @@ public final class BasicAuth {
    * hash matches the password; the verdict is cached. Blocking: worker threads only.
    */
   public boolean verify(String authorization) {
+    bcrypts.incrementAndGet();
     boolean ok = check(authorization);
     ConcurrentHashMap<String, Boolean> into = ok ? granted : refused;
     if (into.size() >= MAX_ENTRIES) into.clear();

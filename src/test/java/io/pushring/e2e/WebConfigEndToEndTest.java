@@ -53,6 +53,7 @@ class WebConfigEndToEndTest {
   Path webConfig;
   PushgatewayProcess pg;
   Vertx vertx;
+  PushringApp app;
   int port;
 
   @BeforeEach
@@ -75,8 +76,9 @@ class WebConfigEndToEndTest {
   private void start(String mode, String webYaml) throws IOException {
     Files.writeString(webConfig, webYaml);
     vertx = Vertx.vertx();
-    port = PushringApp.deploy(vertx, TestConfig.staticMembers(pg.host() + ":" + pg.port(),
-        "PUSHRING_ROUTER_MODE", mode, "PUSHRING_HTTP_WEB_CONFIG_FILE", webConfig.toString())).await().port();
+    app = PushringApp.deploy(vertx, TestConfig.staticMembers(pg.host() + ":" + pg.port(),
+        "PUSHRING_ROUTER_MODE", mode, "PUSHRING_HTTP_WEB_CONFIG_FILE", webConfig.toString())).await();
+    port = app.port();
   }
 
   static String hash(String password) {
@@ -127,6 +129,7 @@ class WebConfigEndToEndTest {
     // The JDK's client, keep-alive: the first push pays bcrypt, the others are a cache lookup.
     HttpClient java = HttpClient.newBuilder().sslContext(ca.sslContext(null)).connectTimeout(Duration.ofSeconds(5)).build();
     String auth = "Basic " + Base64.getEncoder().encodeToString("alice:wonder land".getBytes(StandardCharsets.UTF_8));
+    long bcryptsBefore = app.webGuard().current().auth().bcrypts();
     for (int i = 0; i < 20; i++) {
       HttpResponse<String> r = java.send(HttpRequest.newBuilder(URI.create(url("/metrics/job/java_client/i/" + i)))
           .header("Authorization", auth).PUT(HttpRequest.BodyPublishers.ofString(BODY)).build(),
@@ -134,6 +137,25 @@ class WebConfigEndToEndTest {
       assertThat(r.statusCode()).isEqualTo(200);
     }
     assertThat(pg.groups()).filteredOn(g -> g.get("job").equals("java_client")).hasSize(20);
+    // curl's "alice:wonder land" above is the same header value: verified once, for all 22 requests
+    assertThat(app.webGuard().current().auth().bcrypts()).isEqualTo(bcryptsBefore);
+  }
+
+  @Test
+  void concurrentRequestsWithANewCredentialShareOneBcrypt() throws Exception {
+    start("proxy", tlsAndUsers("  alice: '" + hash("pw") + "'\n"));
+    HttpClient java = HttpClient.newBuilder().sslContext(ca.sslContext(null)).version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(20)).build();
+    String auth = "Basic " + Base64.getEncoder().encodeToString("alice:pw".getBytes(StandardCharsets.UTF_8));
+    List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      all.add(java.sendAsync(HttpRequest.newBuilder(URI.create(url("/metrics/job/concurrent/i/" + i)))
+          .header("Authorization", auth).PUT(HttpRequest.BodyPublishers.ofString(BODY)).build(),
+          HttpResponse.BodyHandlers.ofString()));
+    }
+    for (var f : all) assertThat(f.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    assertThat(app.webGuard().current().auth().bcrypts()).as("bcrypt checks for 40 requests").isEqualTo(1);
+    assertThat(pg.groups()).filteredOn(g -> g.get("job").equals("concurrent")).hasSize(40);
   }
 
   @Test

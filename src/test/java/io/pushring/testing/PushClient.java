@@ -151,11 +151,18 @@ public enum PushClient {
    * {@code job}/{@code instance}. Each {@link Session#send} is one library call.
    */
   public Session start(String gatewayUrl, String job, String instance, Auth auth) {
+    return start(gatewayUrl, job, instance, auth, Map.of());
+  }
+
+  /** As {@link #start(String, String, String, Auth)}, with variables added to the client's environment (e.g. a CA to trust). */
+  public Session start(String gatewayUrl, String job, String instance, Auth auth, Map<String, String> extraEnv) {
     prepare();
     if (unavailable() != null) throw new IllegalStateException(this + ": " + unavailable());
-    if (this == CURL || this == CURL_FOLLOW) return new CurlSession(this == CURL_FOLLOW, gatewayUrl, job, instance, auth);
+    if (this == CURL || this == CURL_FOLLOW) {
+      return new CurlSession(this == CURL_FOLLOW, gatewayUrl, job, instance, auth, extraEnv);
+    }
     List<String> command = new ArrayList<>();
-    Map<String, String> env = Map.of();
+    Map<String, String> env = new java.util.HashMap<>(extraEnv);
     try {
       switch (this) {
         case PYTHON -> command.addAll(List.of(PYTHON3, SOURCES.resolve("python/client.py").toString()));
@@ -169,7 +176,7 @@ public enum PushClient {
         case GO -> command.add(BUILD.resolve("go-client/client").toString());
         case NODE -> {
           command.addAll(List.of("node", SOURCES.resolve("node/client.js").toString()));
-          env = Map.of("NODE_PATH", BUILD.resolve("node-clients/node_modules").toAbsolutePath().toString());
+          env.put("NODE_PATH", BUILD.resolve("node-clients/node_modules").toAbsolutePath().toString());
         }
         default -> throw new IllegalStateException(name());
       }
@@ -260,8 +267,10 @@ public enum PushClient {
     private final boolean follow;
     private final String url;
     private final Auth auth;
+    private final Map<String, String> env;
 
-    CurlSession(boolean follow, String gatewayUrl, String job, String instance, Auth auth) {
+    CurlSession(boolean follow, String gatewayUrl, String job, String instance, Auth auth, Map<String, String> env) {
+      this.env = env;
       this.follow = follow;
       this.url = gatewayUrl + "/metrics/job/" + job + "/instance/" + instance;
       this.auth = auth;
@@ -281,7 +290,9 @@ public enum PushClient {
       }
       curl.add(url);
       try {
-        Process p = new ProcessBuilder(curl).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(curl).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         int status = p.waitFor();
         return status == 0 ? "ok" : "error curl exit " + status + " " + output;
