@@ -246,6 +246,30 @@ class UpstreamTlsTest {
     assertThat(jobsOn(guarded, null, basic("client", "client-pw"))).contains("client-own").doesNotContain("client-none");
   }
 
+  @Test
+  void whenPushringAuthenticatesThePusherItsCredentialIsForwardedUnlessTheFleetHasOne() throws Exception {
+    // pushring's own listener wants user "pusher" (the same web-config schema); the Pushgateway knows only fleet and client.
+    Path listener = new PushgatewayWebConfig().user("pusher", "pusher-pw").write(dir.resolve("pushring-web.yml"));
+    String pusher = basic("pusher", "pusher-pw");
+
+    int port = pushring(members(guarded), "PUSHRING_ROUTER_MODE", "proxy", "PUSHRING_PUSHGATEWAYS_SCHEME", "https",
+        "PUSHRING_PUSHGATEWAYS_TLS_CA_FILE", caFile.toString(), "PUSHRING_HTTP_WEB_CONFIG_FILE", listener.toString());
+    assertThat(push(port, "PUT", "/metrics/job/pusher-forwarded", null).statusCode()).as("pushring's own 401").isEqualTo(401);
+    // Accepted by pushring (the same listener config accepts it below), forwarded as is: the Pushgateway
+    // does not know "pusher" and its 401 comes back.
+    assertThat(push(port, "PUT", "/metrics/job/pusher-forwarded", pusher).statusCode()).isEqualTo(401);
+    stopPushring();
+
+    Path password = Files.writeString(dir.resolve("fleet-password-2"), "fleet-secret-1");
+    port = pushring(members(guarded), "PUSHRING_ROUTER_MODE", "proxy", "PUSHRING_PUSHGATEWAYS_SCHEME", "https",
+        "PUSHRING_PUSHGATEWAYS_TLS_CA_FILE", caFile.toString(), "PUSHRING_HTTP_WEB_CONFIG_FILE", listener.toString(),
+        "PUSHRING_PUSHGATEWAYS_BASIC_AUTH_USERNAME", "fleet", "PUSHRING_PUSHGATEWAYS_BASIC_AUTH_PASSWORD_FILE", password.toString());
+    assertThat(push(port, "PUT", "/metrics/job/pusher-replaced", null).statusCode()).isEqualTo(401);
+    assertThat(push(port, "PUT", "/metrics/job/pusher-replaced", basic("pusher", "wrong")).statusCode()).isEqualTo(401);
+    assertThat(push(port, "PUT", "/metrics/job/pusher-replaced", pusher).statusCode()).isEqualTo(200);
+    assertThat(jobsOn(guarded, null, basic("fleet", "fleet-secret-1"))).contains("pusher-replaced").doesNotContain("pusher-forwarded");
+  }
+
   // ---- the reconciler's client
 
   @Test
