@@ -301,6 +301,24 @@ class UpstreamTlsTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> untrusting.groups(member)).hasMessageContaining("SSLHandshakeException");
   }
 
+  @Test
+  void aReconcilePassMovesAStrayGroupToItsOwnerOverTls() throws Exception {
+    pushring(members(tls1, tls2), "PUSHRING_ROUTER_MODE", "proxy", "PUSHRING_PUSHGATEWAYS_SCHEME", "https",
+        "PUSHRING_PUSHGATEWAYS_TLS_CA_FILE", caFile.toString(),
+        "PUSHRING_RECONCILE_ENABLED", "true", "PUSHRING_RECONCILE_INTERVAL", "1s", "PUSHRING_RECONCILE_SETTLE", "0s",
+        "PUSHRING_RECONCILE_QUIET", "0s", "PUSHRING_RECONCILE_RATE", "500");
+    String job = "reconciled-over-tls";
+    Member owner = RingPublisher.current(vertx).route(GroupingKeyParser.parse("/metrics/job/" + job));
+    PushgatewayProcess ownerPg = owner.port() == tls1.port() ? tls1 : tls2;
+    PushgatewayProcess stray = ownerPg == tls1 ? tls2 : tls1;
+    // Pushed past pushring, onto the wrong member: the reconciler reads both over TLS, PUTs the group
+    // on its owner and DELETEs the stray copy.
+    assertThat(direct(stray, "PUT", "/metrics/job/" + job, null).statusCode()).isEqualTo(200);
+    Await.until(() -> job + " moved to its owner; owner " + jobsOn(ownerPg, null) + ", stray " + jobsOn(stray, null),
+        Duration.ofSeconds(30), Duration.ofMillis(200),
+        () -> jobsOn(ownerPg, null).contains(job) && !jobsOn(stray, null).contains(job));
+  }
+
   // ---- helpers
 
   private static String members(PushgatewayProcess... pgs) {
