@@ -20,6 +20,7 @@ import io.pushring.web.WebConfigException;
 import io.pushring.web.WebConfigVerticle;
 import io.pushring.web.WebGuard;
 import io.pushring.config.ConfigException;
+import io.pushring.config.ConfigKey;
 import io.pushring.config.ConfigKeys;
 import java.nio.file.Path;
 import io.vertx.core.DeploymentOptions;
@@ -79,27 +80,29 @@ public final class PushringApp {
    */
   public static Future<PushringApp> deploy(Vertx vertx, PushringConfig config) {
     return vertx.executeBlocking(() -> Upstream.load(vertx, config.pushgateways()))
-        .compose(upstream -> webGuard(vertx, config).compose(guard -> {
-          upstream.watchCredential(vertx);
-          return deploy(vertx, config, upstream, guard);
-        }));
+        .compose(upstream -> webGuard(vertx, config.http().webConfigFile(), ConfigKeys.HTTP_WEB_CONFIG_FILE)
+            .compose(guard -> webGuard(vertx, config.http().adminWebConfigFile(), ConfigKeys.HTTP_ADMIN_WEB_CONFIG_FILE)
+                .compose(adminGuard -> {
+                  upstream.watchCredential(vertx);
+                  return deploy(vertx, config, upstream, guard, adminGuard);
+                })));
   }
 
   /** The listener's web configuration loaded (file reads and a bcrypt: on a worker), its reload running; null without one. */
-  private static Future<WebGuard> webGuard(Vertx vertx, PushringConfig config) {
-    String webConfig = config.http().webConfigFile();
+  private static Future<WebGuard> webGuard(Vertx vertx, String webConfig, ConfigKey<String> key) {
     if (webConfig.isEmpty()) return Future.succeededFuture(null);
     Path file = Path.of(webConfig);
     return vertx.executeBlocking(() -> {
       try {
         return WebConfigVerticle.load(file, vertx);
       } catch (WebConfigException e) {
-        throw new ConfigException(ConfigKeys.HTTP_WEB_CONFIG_FILE.path(), file + ": " + e.getMessage());
+        throw new ConfigException(key.path(), file + ": " + e.getMessage());
       }
     }).compose(guard -> vertx.deployVerticle(new WebConfigVerticle(guard)).map(id -> guard));
   }
 
-  private static Future<PushringApp> deploy(Vertx vertx, PushringConfig config, Upstream upstream, WebGuard guard) {
+  private static Future<PushringApp> deploy(Vertx vertx, PushringConfig config, Upstream upstream, WebGuard guard,
+      WebGuard adminGuard) {
     RingPublisher.registerCodec(vertx);
     PushringMetrics metrics = PushringMetrics.installedOn(vertx)
         .bindRing(() -> RingPublisher.current(vertx), () -> DiscoveryStatus.current(vertx));
@@ -109,11 +112,13 @@ public final class PushringApp {
     // Consul mode: one link (TLS material, token) for every part that talks to Consul, read before any starts.
     Future<ConsulLink> opened = config.discovery().mode() == DiscoveryMode.CONSUL
         ? ConsulLink.open(vertx, config) : Future.succeededFuture(null);
-    return opened.compose(link -> deploy(vertx, config, link, upstream, guard, metrics, tap, first, instances));
+    return opened.compose(link -> deploy(vertx, config, link, upstream, guard, adminGuard, metrics, tap, first,
+        instances));
   }
 
   private static Future<PushringApp> deploy(Vertx vertx, PushringConfig config, ConsulLink link, Upstream upstream,
-      WebGuard guard, PushringMetrics metrics, TapSwitch tap, AtomicReference<RouterVerticle> first, int instances) {
+      WebGuard guard, WebGuard adminGuard, PushringMetrics metrics, TapSwitch tap, AtomicReference<RouterVerticle> first,
+      int instances) {
     AtomicReference<AdminVerticle> admin = new AtomicReference<>();
     Future<String> registrar = registers(config)
         ? vertx.deployVerticle(new RegistrarVerticle(config, link, metrics))
@@ -133,7 +138,7 @@ public final class PushringApp {
         // The operators' listener (http.admin), one instance on its own event loop; none: the routers serve it all.
         .compose(routersId -> {
           if (!config.http().hasAdmin()) return Future.succeededFuture("");
-          admin.set(new AdminVerticle(config, metrics, tap));
+          admin.set(new AdminVerticle(config, metrics, tap, adminGuard));
           return vertx.deployVerticle(admin.get());
         })
         .compose(routersId -> watchesAdmission(config)

@@ -77,6 +77,9 @@ public final class ConfigKeys {
   public static final ConfigKey<String> HTTP_WEB_CONFIG_FILE = key("http.web-config-file", string(), "",
       "Prometheus web configuration file (TLS, basic_auth_users, headers; the exporter-toolkit's schema) of the main"
           + " listener, re-read when it or its certificates change; \"\" = plain HTTP, no auth; also --web.config.file FILE");
+  public static final ConfigKey<String> HTTP_ADMIN_WEB_CONFIG_FILE = key("http.admin-web-config-file", string(), "",
+      "the admin listener's own Prometheus web configuration file (same schema and reloads as http.web-config-file),"
+          + " needs http.admin; \"\" = the admin listener in plain HTTP, no auth");
 
   // ---- router ----
   public static final ConfigKey<RouterMode> ROUTER_MODE = key("router.mode",
@@ -272,6 +275,8 @@ public final class ConfigKeys {
 
   static final List<Rule> RULES = List.of(
       new Rule(HTTP_IDLE_TIMEOUT, ConfigKeys::idleTimeoutProblem),
+      new Rule(HTTP_ADMIN_WEB_CONFIG_FILE, v -> !v.get(HTTP_ADMIN_WEB_CONFIG_FILE).isEmpty() && v.get(HTTP_ADMIN).isEmpty()
+          ? "needs http.admin (the listener it configures); the main listener's file is http.web-config-file" : null),
       // In dynamic-sharding mode the owner hashes the URL as the client spelled it, which the
       // Pushgateway API does not keep: the reconciler cannot know a group's owner.
       new Rule(RECONCILE_ENABLED, v -> v.get(RECONCILE_ENABLED) && v.get(PLACEMENT_KEY) == PushringConfig.PlacementKey.DYNAMIC_SHARDING

@@ -22,17 +22,19 @@ public record PushringConfig(
    * {@code idleTimeout}: a connection on which no request head or body chunk completes and nothing
    * is written for this long is closed; {@link Duration#ZERO} = never. {@code webConfigFile}: the
    * Prometheus web configuration of the listener, "" = none (see {@code io.pushring.web}).
-   * {@code admin}: the operators' listener ({@code host:port}), "" = none (every endpoint on {@code port}).
+   * {@code admin}: the operators' listener ({@code host:port}), "" = none (every endpoint on {@code port});
+   * {@code adminWebConfigFile}: its own web configuration, "" = none (plain HTTP, no auth).
    */
-  public record Http(String host, int port, Duration idleTimeout, String webConfigFile, String admin) {
+  public record Http(String host, int port, Duration idleTimeout, String webConfigFile, String admin,
+                     String adminWebConfigFile) {
     /** Without a web configuration file or an admin listener. */
     public Http(String host, int port, Duration idleTimeout) {
-      this(host, port, idleTimeout, "", "");
+      this(host, port, idleTimeout, "", "", "");
     }
 
     /** Without an admin listener. */
     public Http(String host, int port, Duration idleTimeout, String webConfigFile) {
-      this(host, port, idleTimeout, webConfigFile, "");
+      this(host, port, idleTimeout, webConfigFile, "", "");
     }
 
     public boolean hasAdmin() {

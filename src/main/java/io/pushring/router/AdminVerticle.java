@@ -6,9 +6,11 @@ import io.pushring.config.PushringConfig;
 import io.pushring.metrics.PushringMetrics;
 import io.pushring.ring.Ring;
 import io.pushring.tap.TapSwitch;
+import io.pushring.web.WebGuard;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.shareddata.LocalMap;
 import java.util.concurrent.TimeUnit;
 
@@ -26,9 +28,13 @@ public final class AdminVerticle extends VerticleBase {
   private LocalMap<String, Ring> rings;
   private RoutingTable table = RoutingTable.none();
   private HttpServer server;
+  /** {@code http.admin-web-config-file}: this listener's TLS, headers and users; null = plain HTTP, no auth. */
+  private final WebGuard guard;
 
-  public AdminVerticle(PushringConfig config, PushringMetrics metrics, TapSwitch tap) {
+  /** @param guard the admin listener's web configuration, or null */
+  public AdminVerticle(PushringConfig config, PushringMetrics metrics, TapSwitch tap, WebGuard guard) {
     if (!config.http().hasAdmin()) throw new IllegalArgumentException("http.admin is not set");
+    this.guard = guard;
     this.config = config;
     this.metrics = metrics;
     this.tap = tap;
@@ -40,15 +46,22 @@ public final class AdminVerticle extends VerticleBase {
     var api = ApiRoutes.admin(vertx, this::table, RedirectPolicy.from(config), metrics, tap,
         config.reconcile().enabled());
     HostPort address = HostPort.parse(config.http().admin(), 0);
-    server = vertx.createHttpServer(RouterVerticle.serverOptions(config.http()))
-        .requestHandler(api)
-        .invalidRequestHandler(PushHandler::invalidRequest);
-    return server.listen(address.port(), address.host());
+    HttpServerOptions options = RouterVerticle.serverOptions(config.http());
+    if (guard == null) {
+      server = vertx.createHttpServer(options).requestHandler(api);
+    } else {
+      // Every route (the probes too) behind this listener's own headers, TLS and users.
+      server = vertx.createHttpServer(guard.current().applyTo(options)).requestHandler(req -> guard.handle(req, api));
+    }
+    server.invalidRequestHandler(PushHandler::invalidRequest);
+    Future<HttpServer> listening = server.listen(address.port(), address.host());
+    return guard == null ? listening : listening.onSuccess(guard::register);
   }
 
   @Override
   public Future<?> stop() {
     // Tap streams end on the connection's shutdown signal; the rest is short requests.
+    if (guard != null && server != null) guard.unregister(server);
     return server == null ? Future.succeededFuture() : server.shutdown(RouterVerticle.DRAIN_SECONDS, TimeUnit.SECONDS);
   }
 

@@ -39,7 +39,7 @@ class ConfigLoaderTest {
   @Test
   void emptyTreeGivesTheDesignDefaults() {
     PushringConfig c = ConfigLoader.load(Map.of(), NO_ENV);
-    assertThat(c.http()).isEqualTo(new PushringConfig.Http("0.0.0.0", 9292, Duration.ofSeconds(60), "", ""));
+    assertThat(c.http()).isEqualTo(new PushringConfig.Http("0.0.0.0", 9292, Duration.ofSeconds(60), "", "", ""));
     assertThat(c.router()).isEqualTo(new PushringConfig.Router(RouterMode.AUTO, 307, 0, Duration.ofSeconds(5),
         List.of("Go-http-client/", "Java/"), 16 << 20, Duration.ofSeconds(30), 256 << 10, Duration.ofSeconds(60),
         new PushringConfig.Handover(Duration.ofMinutes(10), Duration.ofSeconds(1), 1 << 18)));
@@ -71,7 +71,7 @@ class ConfigLoaderTest {
           check: {path: /healthz, interval: 10s, timeout: 500ms, deregister-after: 90m}
         tap: {enabled: false}
         """);
-    assertThat(c.http()).isEqualTo(new PushringConfig.Http("::", 9393, Duration.ofSeconds(60), "", ""));
+    assertThat(c.http()).isEqualTo(new PushringConfig.Http("::", 9393, Duration.ofSeconds(60), "", "", ""));
     assertThat(c.router()).isEqualTo(new PushringConfig.Router(RouterMode.PROXY, 308, 4, Duration.ofSeconds(10),
         List.of("Go-http-client/1.1"), 1024, Duration.ofMillis(250), 512, Duration.ofMinutes(2),
         new PushringConfig.Handover(Duration.ofMinutes(10), Duration.ofSeconds(1), 1 << 18)));
@@ -232,7 +232,7 @@ class ConfigLoaderTest {
         Map.of("PUSHRING_HTTP_PORT", "9393", "PUSHRING_ROUTER_REDIRECT_STATUS", "308",
             "PUSHRING_PLACEMENT_KEY", "dynamic-sharding", "PUSHRING_CONSUL_TOKEN", "s3cr3t",
             "PUSHRING_PUSHGATEWAYS_CHECK_PATH", "/ready"));
-    assertThat(c.http()).isEqualTo(new PushringConfig.Http("127.0.0.1", 9393, Duration.ofSeconds(60), "", ""));
+    assertThat(c.http()).isEqualTo(new PushringConfig.Http("127.0.0.1", 9393, Duration.ofSeconds(60), "", "", ""));
     assertThat(c.router().redirectStatus()).isEqualTo(308);
     assertThat(c.placement().key()).isEqualTo(PlacementKey.DYNAMIC_SHARDING);
     assertThat(c.consul().token()).isEqualTo("s3cr3t");
