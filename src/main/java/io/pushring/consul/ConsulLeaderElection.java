@@ -45,6 +45,8 @@ public final class ConsulLeaderElection {
   private long expiryTimer = -1;
   private long loopTimer = -1;
   private int loopFailures;
+  /** A refusal was logged in the current run of loop failures. */
+  private boolean refusalLogged;
   private int renewFailures;
 
   private ConsulLeaderElection(Vertx vertx, ConsulLink consul, LeaderLock.Settings settings,
@@ -227,13 +229,18 @@ public final class ConsulLeaderElection {
   }
 
   private void loopAnswered() {
+    refusalLogged = false;
     if (loopFailures > 0) LOG.info("reconcile leader election: Consul answers again after {} failed requests", loopFailures);
     loopFailures = 0;
   }
 
   private void loopFailed(String what, Throwable cause) {
     loopFailures++;
-    if (loopFailures == 1 || cause instanceof ConsulAcl.Refused && loopFailures % 20 == 0) {
+    // Once per run of failures, and again when Consul starts refusing the token (a refusal needs an
+    // operator; it often follows a first timeout or a connection error).
+    boolean refused = cause instanceof ConsulAcl.Refused;
+    if (loopFailures == 1 || refused && !refusalLogged) {
+      refusalLogged = refused;
       LOG.warn("reconcile leader election: {} failed, retrying with backoff: {}", what,
           ConsulApi.describe(cause));
     }

@@ -33,6 +33,7 @@ public final class ConsulToken {
   private long modified = Long.MIN_VALUE;
   private long size = -1;
   private long timer = -1;
+  private final java.util.List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private ConsulToken(Path file, String value) {
     this.file = file;
@@ -77,6 +78,15 @@ public final class ConsulToken {
     timer = -1;
   }
 
+  /**
+   * Runs {@code listener} (on a worker thread: hop to your context) each time the token changes
+   * after the first read; returns what removes it.
+   */
+  public Runnable onChange(Runnable listener) {
+    listeners.add(listener);
+    return () -> listeners.remove(listener);
+  }
+
   /** Re-reads the file on a worker if it changed; true when the token changed. Fixed: false. */
   public Future<Boolean> reload(Vertx vertx) {
     if (file == null) return Future.succeededFuture(false);
@@ -106,6 +116,7 @@ public final class ConsulToken {
       if (!checked.equals(value)) {
         if (!first) LOG.info("the Consul ACL token in {} changed: using the new one from now on", file);
         value = checked;
+        if (!first) listeners.forEach(Runnable::run);
       }
     } catch (IOException e) {
       throw new IllegalStateException("consul.token-file: cannot read " + file + " (" + e.getClass().getSimpleName() + ")");

@@ -50,9 +50,12 @@ public final class RegistrarVerticle extends VerticleBase {
   private final long reconcileMillis;
   private final PushringMetrics metrics;
   private ConsulApi client;
+  private Runnable stopListening;
   private boolean stopped;
   /** IDs with a registration in flight or waiting for a retry: one retry chain per ID, not one per period. */
   private final Set<String> pending = new HashSet<>();
+  /** IDs whose retry chain has logged a refusal of the token (logged once, not per retry). */
+  private final Set<String> refusalsLogged = new HashSet<>();
   /** A reconcile listing is in flight: a stalled Consul must not pile one up per period. */
   private boolean reconciling;
 
@@ -67,6 +70,19 @@ public final class RegistrarVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     client = ConsulApi.create(vertx, link);
+    // Consul's agent keeps the token a service was registered with and syncs the service (and its
+    // checks' results) to the catalog with it: once an old token is revoked, a service registered
+    // with it is stuck (and a failing sync holds back the agent's others). Registering again with
+    // the new token moves it over; a re-registration keeps a check's status.
+    io.vertx.core.Context context = vertx.getOrCreateContext();
+    stopListening = link.token().onChange(() -> context.runOnContext(v -> {
+      if (stopped) return;
+      LOG.info("the Consul token changed: registering {} again with it", registrations.stream().map(Registration::id).toList());
+      for (Registration r : registrations) {
+        if (pending.contains(r.id())) continue; // a retry chain runs: its next attempt sends the new token
+        ensureRegistered(r);
+      }
+    }));
     for (Registration r : registrations) ensureRegistered(r);
     if (!registrations.isEmpty()) vertx.setPeriodic(reconcileMillis, reconcileMillis, t -> reconcile());
     // Start-up does not wait for Consul: discovery keeps routing on what Consul reports meanwhile.
@@ -76,6 +92,7 @@ public final class RegistrarVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopped = true;
+    if (stopListening != null) stopListening.run();
     client.close();
     return Future.succeededFuture();
   }
@@ -95,13 +112,16 @@ public final class RegistrarVerticle extends VerticleBase {
                 : new IllegalStateException("HTTP " + answer.statusCode() + ": " + answer.bodyAsString())))
         .onSuccess(ok -> {
           pending.remove(r.id());
+          refusalsLogged.remove(r.id());
           metrics.registration(true);
           LOG.info("registered {} in Consul as '{}' (check {} every {})", r.id(), r.service(), r.checkUrl(), r.interval());
         })
         .onFailure(err -> {
           metrics.registration(false);
-          // Once per retry chain, and again when a refusal follows other errors: an ACL problem must be seen.
-          if (failures == 0 || err instanceof ConsulAcl.Refused && failures % 20 == 0) {
+          // Once per retry chain, and again when Consul starts refusing the token: an ACL problem must be seen.
+          boolean refused = err instanceof ConsulAcl.Refused;
+          if (failures == 0 || refused && refusalsLogged.add(r.id())) {
+            if (refused) refusalsLogged.add(r.id());
             LOG.warn("registering {} in Consul failed, retrying with backoff: {}", r.id(), ConsulApi.describe(err));
           }
           vertx.setTimer(BACKOFF.delayMillis(failures + 1, ThreadLocalRandom.current()::nextDouble),

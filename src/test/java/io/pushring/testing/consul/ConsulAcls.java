@@ -13,7 +13,11 @@ import java.util.regex.Pattern;
  * The in-repo server's ACLs: a TEST DOUBLE of the subset of Consul 1.4's new ACL system that pushring
  * and its tests touch, checked against the real 1.4.0 agent by the same tests
  * ({@code ConsulSecureLinkContract}). Not Consul: no roles, no service identities, no replication,
- * no {@code acl_enforce_version_8} switch, no token expiry, no {@code extend-cache}.
+ * no {@code acl_enforce_version_8} switch, no token expiry, no {@code extend-cache}; and no
+ * anti-entropy: a real agent syncs each service to the catalog with the token it was registered
+ * with (a service whose token was revoked stays out of the catalog, and its failing sync holds back
+ * the agent's others), where this server's catalog is its agent state, so that failure does not
+ * show here.
  *
  * <ul>
  *   <li>a master token (config {@code acl.tokens.master}) that may do anything; the empty token is
