@@ -1,5 +1,6 @@
 package io.pushring.router;
 
+import io.pushring.bus.RingChange;
 import io.pushring.bus.RingPublisher;
 import io.pushring.config.HostPort;
 import io.pushring.config.PushringConfig;
@@ -43,6 +44,10 @@ public final class AdminVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     rings = RingPublisher.localMap(vertx);
+    table();
+    // The table's "since" (the ring's age in /api/v1/ring) is when this verticle took the ring: take each
+    // new one when it is announced, not at the next operator request, which may come much later.
+    vertx.eventBus().<RingChange>localConsumer(RingPublisher.ADDRESS, message -> table());
     var api = ApiRoutes.admin(vertx, this::table, RedirectPolicy.from(config), metrics, tap,
         config.reconcile().enabled());
     HostPort address = HostPort.parse(config.http().admin(), 0);

@@ -14,6 +14,9 @@ import io.pushring.testing.TestConfig;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.pushring.ring.Ring;
+import java.time.Instant;
 import io.vertx.core.shareddata.LocalMap;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -88,6 +91,20 @@ class AdminListenerTest {
     // The admin port's counts include the push it did not see: the same meters, the same ring.
     assertThat(http.get(admin, "/metrics").body()).contains("pushring_");
     assertThat(http.get(admin, "/api/v1/ring").body()).contains("10.0.0.1_9091", "10.0.0.2_9091");
+  }
+
+  /** The admin side takes a new ring when it is announced: the age /api/v1/ring reports counts from then. */
+  @Test
+  void theAdminListenerTakesANewRingWhenItIsAnnouncedNotAtItsNextRequest() throws InterruptedException {
+    PushringApp app = deploy("PUSHRING_HTTP_ADMIN", "127.0.0.1:0");
+    Ring before = RingPublisher.current(vertx);
+    long published = System.currentTimeMillis();
+    vertx.runOnContext(v -> RingPublisher.publish(vertx, before.withMembers(before.members().subList(0, 1), 2)));
+    Thread.sleep(1500);   // time passing, for the age to show it (the assertion is on the age, not on this wait)
+    JsonObject data = new JsonObject(http.get(app.adminPort(), "/api/v1/ring").body()).getJsonObject("data");
+    assertThat(data.getLong("version")).isEqualTo(2);
+    long since = Instant.parse(data.getString("since")).toEpochMilli();
+    assertThat(since - published).as("ms from the publish to the admin side taking the ring").isBetween(0L, 1000L);
   }
 
   @Test
