@@ -7,7 +7,7 @@
 # Knobs (environment): BENCH_DURATION seconds per run (10), BENCH_REPS (3), BENCH_CONNECTIONS
 # ("16 64 256"), BENCH_WARMUP seconds of JIT warm-up (30), BENCH_PGW=0 skips the Pushgateway part,
 # BENCH_PGW_GROUPS ("100 10000") the groups held in it, BENCH_ROUTERS=0 skips pushring and nginx,
-# BENCH_SECURE=0 skips the TLS + Basic-auth row (pushring with a web config vs nginx with TLS and
+# BENCH_SECURE=0 skips the TLS + Basic-auth row, BENCH_REDIRECT=0 runs it alone (pushring with a web config vs nginx with TLS and
 # auth_basic, keep-alive connections), BENCH_JFR=1 records a JFR profile of pushring to target/bench/pushring.jfr,
 # PUSHRING_JAVA_OPTS replaces pushring's JVM flags (default: those of `make run`).
 # A/B of a change: BENCH_VS_JAR=old.jar, BENCH_VS_JAVA_OPTS="..." and/or
@@ -124,54 +124,56 @@ if [ "${BENCH_ROUTERS:-1}" = 1 ]; then
 
   java_opts=${PUSHRING_JAVA_OPTS:-$PUSHRING_DEFAULT_JAVA_OPTS}
   [ "${BENCH_JFR:-0}" = 1 ] && java_opts="$java_opts -XX:StartFlightRecording=filename=$OUT/pushring.jfr,settings=profile,dumponexit=true"
-  start_pushring pushring target/pushring.jar "$java_opts"
-  PR_PID=$PID PR_URL=$URL
+  if [ "${BENCH_REDIRECT:-1}" = 1 ]; then
+    start_pushring pushring target/pushring.jar "$java_opts"
+    PR_PID=$PID PR_URL=$URL
 
-  if [ -z "${BENCH_VS_JAVA_OPTS:-}${BENCH_VS_ENV:-}${BENCH_VS_JAR:-}" ]; then
-    # --- nginx: its own prefix, config, pid and logs; the 307 goes to the first member ---
-    REF=nginx
-    NG_PREFIX=$(pwd)/$OUT/nginx
-    mkdir -p "$NG_PREFIX/logs" "$NG_PREFIX/tmp"
-    NG_PORT=$(free_port "$next"); next=$((NG_PORT + 1))
-    sed -e "s#@PREFIX@#$NG_PREFIX#g" -e "s#@PORT@#$NG_PORT#g" -e "s#@MEMBER@#${members[0]}#g" \
-      src/bench/nginx.conf.template >"$NG_PREFIX/nginx.conf"
-    nginx -p "$NG_PREFIX" -e "$NG_PREFIX/logs/error.log" -c "$NG_PREFIX/nginx.conf" &
-    REF_PID=$!
-    pids+=("$REF_PID")
-    REF_URL="http://127.0.0.1:$NG_PORT"
-    for _ in $(seq 50); do curl -s -o /dev/null "$REF_URL/metrics/job/x" && break; sleep 0.1; done
-    echo ">> nginx PID $REF_PID on $REF_URL (workers: $(pgrep -P "$REF_PID" | tr '\n' ' '))" >&2
-  else
-    # --- A/B: the reference is a second pushring with other JVM flags or settings ---
-    REF=baseline
-    # shellcheck disable=SC2086
-    start_pushring baseline "${BENCH_VS_JAR:-target/pushring.jar}" "${BENCH_VS_JAVA_OPTS:-$java_opts}" ${BENCH_VS_ENV:-}
-    REF_PID=$PID REF_URL=$URL
-  fi
+    if [ -z "${BENCH_VS_JAVA_OPTS:-}${BENCH_VS_ENV:-}${BENCH_VS_JAR:-}" ]; then
+      # --- nginx: its own prefix, config, pid and logs; the 307 goes to the first member ---
+      REF=nginx
+      NG_PREFIX=$(pwd)/$OUT/nginx
+      mkdir -p "$NG_PREFIX/logs" "$NG_PREFIX/tmp"
+      NG_PORT=$(free_port "$next"); next=$((NG_PORT + 1))
+      sed -e "s#@PREFIX@#$NG_PREFIX#g" -e "s#@PORT@#$NG_PORT#g" -e "s#@MEMBER@#${members[0]}#g" \
+        src/bench/nginx.conf.template >"$NG_PREFIX/nginx.conf"
+      nginx -p "$NG_PREFIX" -e "$NG_PREFIX/logs/error.log" -c "$NG_PREFIX/nginx.conf" &
+      REF_PID=$!
+      pids+=("$REF_PID")
+      REF_URL="http://127.0.0.1:$NG_PORT"
+      for _ in $(seq 50); do curl -s -o /dev/null "$REF_URL/metrics/job/x" && break; sleep 0.1; done
+      echo ">> nginx PID $REF_PID on $REF_URL (workers: $(pgrep -P "$REF_PID" | tr '\n' ' '))" >&2
+    else
+      # --- A/B: the reference is a second pushring with other JVM flags or settings ---
+      REF=baseline
+      # shellcheck disable=SC2086
+      start_pushring baseline "${BENCH_VS_JAR:-target/pushring.jar}" "${BENCH_VS_JAVA_OPTS:-$java_opts}" ${BENCH_VS_ENV:-}
+      REF_PID=$PID REF_URL=$URL
+    fi
 
-  verify pushring "$PR_URL"
-  verify "$REF" "$REF_URL"
+    verify pushring "$PR_URL"
+    verify "$REF" "$REF_URL"
 
-  echo ">> warm-up: pushring ${WARMUP}s (JIT), $REF $([ $REF = nginx ] && echo 5 || echo "$WARMUP")s" >&2
-  wrk_run pushring "$PR_PID" "$PR_URL" 64 "$WARMUP"
-  wrk_run "$REF" "$REF_PID" "$REF_URL" 64 "$([ $REF = nginx ] && echo 5 || echo "$WARMUP")"
+    echo ">> warm-up: pushring ${WARMUP}s (JIT), $REF $([ $REF = nginx ] && echo 5 || echo "$WARMUP")s" >&2
+    wrk_run pushring "$PR_PID" "$PR_URL" 64 "$WARMUP"
+    wrk_run "$REF" "$REF_PID" "$REF_URL" 64 "$([ $REF = nginx ] && echo 5 || echo "$WARMUP")"
 
-  # Interleaved, so a burst of load from elsewhere on the machine hits both servers alike.
-  for c in $CONNS; do
-    echo ">> $c connections, $REPS x ${DURATION}s each" >&2
-    wrk_run pushring "$PR_PID" "$PR_URL" "$c" 3
-    wrk_run "$REF" "$REF_PID" "$REF_URL" "$c" 3
-    for r in $(seq "$REPS"); do
-      wrk_run pushring "$PR_PID" "$PR_URL" "$c" "$DURATION" "$r"
-      wrk_run "$REF" "$REF_PID" "$REF_URL" "$c" "$DURATION" "$r"
+    # Interleaved, so a burst of load from elsewhere on the machine hits both servers alike.
+    for c in $CONNS; do
+      echo ">> $c connections, $REPS x ${DURATION}s each" >&2
+      wrk_run pushring "$PR_PID" "$PR_URL" "$c" 3
+      wrk_run "$REF" "$REF_PID" "$REF_URL" "$c" 3
+      for r in $(seq "$REPS"); do
+        wrk_run pushring "$PR_PID" "$PR_URL" "$c" "$DURATION" "$r"
+        wrk_run "$REF" "$REF_PID" "$REF_URL" "$c" "$DURATION" "$r"
+      done
     done
-  done
-  kill "$PR_PID" "$REF_PID" 2>/dev/null || true
-  wait "$PR_PID" "$REF_PID" 2>/dev/null || true
+    kill "$PR_PID" "$REF_PID" 2>/dev/null || true
+    wait "$PR_PID" "$REF_PID" 2>/dev/null || true
 
-  # --- The table: medians per server and connection count, ratios pushring / nginx ---
-  awk -v hz="$HZ" -v ref="$REF" -v cpuinfo="$(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" \
-    -f src/bench/table.awk "$OUT/runs.txt" >"$OUT/table.md"
+    # --- The table: medians per server and connection count, ratios pushring / nginx ---
+    awk -v hz="$HZ" -v ref="$REF" -v cpuinfo="$(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" \
+      -f src/bench/table.awk "$OUT/runs.txt" >"$OUT/table.md"
+  fi
 fi
 
 # --- TLS + Basic auth: pushring with a web config vs nginx with ssl + auth_basic, same 307 ---
@@ -202,17 +204,23 @@ print("{SSHA}" + base64.b64encode(hashlib.sha1(sys.argv[1].encode() + salt).dige
   SCHEME=https WAIT_CURL_ARGS="-k -H '$AUTH'" start_pushring pushring-tls target/pushring.jar "$java_opts" \
     PUSHRING_HTTP_WEB_CONFIG_FILE="$SEC/web-config.yml"
   PR_PID=$PID PR_URL=$URL
-  P1=$(free_port "$next"); next=$((P1 + 1)); P2=$(free_port "$next"); next=$((P2 + 1)); P3=$(free_port "$next"); next=$((P3 + 1))
-  sed -e "s#@PREFIX@#$SEC#g" -e "s#@PORT_APR1@#$P1#g" -e "s#@PORT_BCRYPT@#$P2#g" -e "s#@PORT_SSHA@#$P3#g" -e "s#@MEMBER@#${members[0]}#g" \
-    -e "s#@CERT@#$SEC/cert.pem#g" -e "s#@KEY@#$SEC/key.pem#g" src/bench/nginx-secure.conf.template >"$SEC/nginx.conf"
-  nginx -p "$SEC" -e "$SEC/logs/error.log" -c "$SEC/nginx.conf" &
-  NG_PID=$!
-  pids+=("$NG_PID")
-  for _ in $(seq 50); do curl -ks -o /dev/null -H "$AUTH" "https://127.0.0.1:$P1/metrics/job/x" && break; sleep 0.1; done
-  echo ">> nginx (TLS, auth_basic) PID $NG_PID on https://127.0.0.1:$P1 (apr1), :$P3 (SSHA) and :$P2 (bcrypt)" >&2
+  # start_secure_nginx DIR PORT_A USERS_A PORT_B USERS_B: one nginx from the template; sets NG_PID.
+  start_secure_nginx() {
+    mkdir -p "$1/logs" "$1/tmp"
+    sed -e "s#@PREFIX@#$1#g" -e "s#@PORT_A@#$2#g" -e "s#@USERS_A@#$3#g" -e "s#@PORT_B@#$4#g" -e "s#@USERS_B@#$5#g" \
+      -e "s#@MEMBER@#${members[0]}#g" -e "s#@CERT@#$SEC/cert.pem#g" -e "s#@KEY@#$SEC/key.pem#g" \
+      src/bench/nginx-secure.conf.template >"$1/nginx.conf"
+    nginx -p "$1" -e "$1/logs/error.log" -c "$1/nginx.conf" &
+    NG_PID=$!
+    pids+=("$NG_PID")
+    for _ in $(seq 50); do curl -ks -o /dev/null -H "$AUTH" "https://127.0.0.1:$2/metrics/job/x" && break; sleep 0.1; done
+  }
+  P1=$(free_port "$next"); next=$((P1 + 1)); P3=$(free_port "$next"); next=$((P3 + 1))
+  start_secure_nginx "$SEC/nginx" "$P1" "$SEC/htpasswd-apr1" "$P3" "$SEC/htpasswd-ssha"
+  echo ">> nginx (TLS, auth_basic) PID $NG_PID on https://127.0.0.1:$P1 (apr1) and :$P3 (SSHA)" >&2
 
   # Without the credential: a 401 from both (the check is not skipped).
-  for u in "$PR_URL" "https://127.0.0.1:$P1" "https://127.0.0.1:$P2" "https://127.0.0.1:$P3"; do
+  for u in "$PR_URL" "https://127.0.0.1:$P1" "https://127.0.0.1:$P3"; do
     code=$(curl -ks -o /dev/null -w '%{http_code}' -X PUT --data-binary 'x 1' "$u/metrics/job/x")
     [ "$code" = 401 ] || { echo "!! $u answered $code without credentials, expected 401" >&2; exit 1; }
   done
@@ -232,11 +240,18 @@ print("{SSHA}" + base64.b64encode(hashlib.sha1(sys.argv[1].encode() + salt).dige
       wrk_run pushring "$PR_PID" "$PR_URL" "$c" "$DURATION" "$r"
       wrk_run nginx-tls "$NG_PID" "https://127.0.0.1:$P1" "$c" "$DURATION" "$r"
       wrk_run nginx-ssha "$NG_PID" "https://127.0.0.1:$P3" "$c" "$DURATION" "$r"
-      wrk_run nginx-bcrypt "$NG_PID" "https://127.0.0.1:$P2" "$c" "$DURATION" "$r"
     done
   done
   kill "$PR_PID" "$NG_PID" 2>/dev/null || true
   wait "$PR_PID" "$NG_PID" 2>/dev/null || true
+  # nginx with the bcrypt hash: last, alone, 16 connections, one run (a few dozen requests per second).
+  P2=$(free_port "$next"); next=$((P2 + 1)); P4=$(free_port "$next"); next=$((P4 + 1))
+  start_secure_nginx "$SEC/nginx-bcrypt" "$P2" "$SEC/htpasswd-bcrypt" "$P4" "$SEC/htpasswd-bcrypt"
+  code=$(curl -ks -o /dev/null -w '%{http_code}' -X PUT --data-binary 'x 1' "https://127.0.0.1:$P2/metrics/job/x")
+  [ "$code" = 401 ] || { echo "!! nginx-bcrypt answered $code without credentials, expected 401" >&2; exit 1; }
+  wrk_run nginx-bcrypt "$NG_PID" "https://127.0.0.1:$P2" 16 "$DURATION" 1
+  kill "$NG_PID" 2>/dev/null || true
+  wait "$NG_PID" 2>/dev/null || true
   WRK_ARGS=()
   RUNS=$OUT/runs.txt
   {

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
   /** Bottom first. The root package {@code io.pushring} (the composition root) is {@value #APP}. */
   static final List<Set<String>> LAYERS = List.of(
-      Set.of("hash", "key"),                 // pure: hashing, the Pushgateway's grouping key
+      Set.of("hash", "key", "tls"),          // pure: hashing, the Pushgateway's grouping key, certificate names
       Set.of("ring", "config"),              // pure: placement and ring; the configuration model
       Set.of("bus"),                         // what verticles share: LocalMap entries, event-bus addresses
       Set.of("metrics", "consul", "upstream"),  // meters; everything that speaks Consul; how the Pushgateways are reached

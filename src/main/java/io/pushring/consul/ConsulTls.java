@@ -1,6 +1,7 @@
 package io.pushring.consul;
 
 import io.pushring.config.PushringConfig;
+import io.pushring.tls.CertificateNames;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.PemKeyCertOptions;
@@ -15,12 +16,10 @@ import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
-import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Locale;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
@@ -121,23 +120,9 @@ public final class ConsulTls {
     }
   }
 
-  /** Does {@code cert} carry {@code name} in a DNS (one-label {@code *.} wildcard allowed) or IP SAN? */
-  static boolean matches(X509Certificate cert, String name) throws CertificateParsingException {
-    Collection<List<?>> sans = cert.getSubjectAlternativeNames();
-    if (sans == null) return false;
-    String want = name.toLowerCase(Locale.ROOT);
-    if (want.endsWith(".")) want = want.substring(0, want.length() - 1);
-    for (List<?> san : sans) {
-      int type = (Integer) san.get(0);
-      String value = String.valueOf(san.get(1)).toLowerCase(Locale.ROOT);
-      if (type == 7 && value.equals(want)) return true;
-      if (type != 2) continue;
-      if (value.equals(want)) return true;
-      if (value.startsWith("*.") && want.indexOf('.') > 0 && want.substring(want.indexOf('.')).equals(value.substring(1))) {
-        return true;
-      }
-    }
-    return false;
+  /** Does {@code cert} name {@code name}? Go's rule, the one every verified link uses ({@link CertificateNames}). */
+  static boolean matches(X509Certificate cert, String name) {
+    return CertificateNames.mismatch(cert, name) == null;
   }
 
   /** The chain against the CAs, then {@code consul.tls.server-name} against the leaf. */

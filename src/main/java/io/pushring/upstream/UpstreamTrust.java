@@ -1,5 +1,6 @@
 package io.pushring.upstream;
 
+import io.pushring.tls.CertificateNames;
 import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;

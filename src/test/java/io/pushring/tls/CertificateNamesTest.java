@@ -1,4 +1,4 @@
-package io.pushring.upstream;
+package io.pushring.tls;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.pushring.upstream;
+package io.pushring.tls;
 
 import io.netty.util.NetUtil;
 import java.security.cert.CertificateParsingException;
@@ -15,16 +15,17 @@ import java.util.Locale;
  * the IP address SANs; a name must match a DNS SAN, case-insensitively, where a SAN's leftmost label
  * may be {@code *} standing for exactly one label. The subject's CN is never used (Go dropped it in
  * 1.15). Pure; its own check (a JDK trust manager's endpoint identification cannot be given a name
- * other than the host connected to, which {@code pushgateways.tls.server-name} needs).
+ * other than the host connected to, which {@code pushgateways.tls.server-name} and
+ * {@code consul.tls.server-name} need). The one name rule of every link pushring verifies.
  */
-final class CertificateNames {
+public final class CertificateNames {
   private static final int DNS = 2;
   private static final int IP = 7;
 
   private CertificateNames() {}
 
   /** Null when {@code cert} names {@code host}, else why not (for the handshake failure). */
-  static String mismatch(X509Certificate cert, String host) {
+  public static String mismatch(X509Certificate cert, String host) {
     String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     List<String> dns = new ArrayList<>();
     List<byte[]> ips = new ArrayList<>();
@@ -60,7 +61,7 @@ final class CertificateNames {
   }
 
   /** Go's {@code matchHostnames}: as many labels on both sides, a leading {@code *} label stands for any one label. */
-  static boolean matches(String pattern, String name) {
+  public static boolean matches(String pattern, String name) {
     // As Go: the host's trailing dot is dropped, the pattern's is not; a bare "*" is no valid pattern.
     if (pattern.equals("*")) return false;
     String[] p = pattern.toLowerCase(Locale.ROOT).split("\\.", -1);
