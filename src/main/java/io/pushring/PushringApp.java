@@ -110,10 +110,26 @@ public final class PushringApp {
     AtomicReference<RouterVerticle> first = new AtomicReference<>();
     int instances = routerInstances(config);
     // Consul mode: one link (TLS material, token) for every part that talks to Consul, read before any starts.
+    // A file it names that cannot be used is a configuration error (exit 2), as for every other file.
     Future<ConsulLink> opened = config.discovery().mode() == DiscoveryMode.CONSUL
-        ? ConsulLink.open(vertx, config) : Future.succeededFuture(null);
+        ? ConsulLink.open(vertx, config).recover(PushringApp::asConfigError) : Future.succeededFuture(null);
     return opened.compose(link -> deploy(vertx, config, link, upstream, guard, adminGuard, metrics, tap, first,
         instances));
+  }
+
+  /**
+   * The Consul link's file errors ({@code consul.tls.*}, {@code consul.token-file}) are one line that
+   * starts with the key: "consul.tls.ca-file: cannot read /x (NoSuchFileException)".
+   */
+  private static <T> Future<T> asConfigError(Throwable e) {
+    String message = e.getMessage();
+    if (!(e instanceof IllegalStateException) || message == null || !message.startsWith("consul.")) {
+      return Future.failedFuture(e);
+    }
+    int end = 0;
+    while (end < message.length() && message.charAt(end) != ':' && message.charAt(end) != ' ') end++;
+    String rest = message.substring(end).replaceFirst("^:?\\s*", "");
+    return Future.failedFuture(new ConfigException(message.substring(0, end), rest));
   }
 
   private static Future<PushringApp> deploy(Vertx vertx, PushringConfig config, ConsulLink link, Upstream upstream,

@@ -78,6 +78,21 @@ class PushringMainTest {
     assertThat(stderr(p)).contains("--port");
   }
 
+  @Test
+  void anUnreadableConsulFileExitsWithStatus2NamingTheKey(@TempDir Path dir) throws Exception {
+    Path missing = dir.resolve("missing-ca.pem");
+    Process p = launch(Map.of("PUSHRING_DISCOVERY_MODE", "consul", "PUSHRING_CONSUL_ADDRESS", "127.0.0.1:" + FreePorts.find(),
+        "PUSHRING_CONSUL_SCHEME", "https", "PUSHRING_CONSUL_TLS_CA_FILE", missing.toString(),
+        "PUSHRING_HTTP_HOST", "127.0.0.1", "PUSHRING_HTTP_PORT", "0"));
+    try {
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("exited").isTrue();
+      assertThat(p.exitValue()).isEqualTo(2);
+      assertThat(stderr(p).strip()).startsWith("pushring: config: consul.tls.ca-file: cannot read " + missing);
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
   /** Issue 9 row 8: the BindException used to kill only the main thread; the process stayed up, listening nowhere. */
   @Test
   void portInUseExitsWithStatus1AndOneLineNamingTheAddress() throws Exception {
