@@ -58,7 +58,7 @@ final class Exchange {
   private boolean reported;
   private Buffer sentWhole;       // a small body sent whole, kept (a reference) for one resend
   /** Waits before each send again after a broken connection (see {@link #broke}). */
-  private static final long[] RESEND_DELAYS_MILLIS = {0, 100, 400};
+  private static final long[] RESEND_DELAYS_MILLIS = {0, 100, 400, 1000, 2000};
 
   private int resends;            // sends again after a broken connection, at most RESEND_DELAYS_MILLIS.length
 
@@ -254,7 +254,12 @@ final class Exchange {
    * gets the same PUT twice, which changes nothing. A POST, or a streamed body, is never sent again.
    * A new connection made while the process is being torn down can still be accepted and then
    * reset (1-3 pushes per kill in the reshard tests failed so): the next sends wait
-   * {@link #RESEND_DELAYS_MILLIS} first, by when a dead owner refuses.
+   * {@link #RESEND_DELAYS_MILLIS} first, by when a dead owner refuses. Linux closes a killed
+   * process's sockets only after tearing down its address space (do_exit: exit_mm before
+   * exit_files), so its listener keeps completing handshakes meanwhile; on a loaded 2-core machine
+   * that outlasted 0.5 s (one push of 9,271 failed in a full run with the sends ending at +400 ms),
+   * hence sends up to 3.5 s after the first break. A live owner that resets every new connection
+   * costs its push 3.5 s before the 502.
    */
   private void broke(Throwable cause) {
     if (done) return;
