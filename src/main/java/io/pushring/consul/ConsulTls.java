@@ -1,28 +1,23 @@
 package io.pushring.consul;
 
 import io.pushring.config.PushringConfig;
+import io.pushring.tls.CaTrust;
 import io.pushring.tls.CertificateNames;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.TrustOptions;
 import io.vertx.ext.web.client.WebClientOptions;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 
@@ -95,28 +90,9 @@ public final class ConsulTls {
   /** The CAs of {@code caFile} ("" = the JVM's default trust store). */
   private static X509TrustManager trustManager(String caFile) {
     try {
-      KeyStore store = null;
-      if (!caFile.isEmpty()) {
-        Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509")
-            .generateCertificates(new ByteArrayInputStream(read("consul.tls.ca-file", caFile)));
-        if (certs.isEmpty()) throw new IllegalStateException("consul.tls.ca-file: no PEM certificate in " + caFile);
-        store = KeyStore.getInstance(KeyStore.getDefaultType());
-        store.load(null, null);
-        int i = 0;
-        for (Certificate c : certs) store.setCertificateEntry("ca" + i++, c);
-      }
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(store);
-      for (TrustManager tm : tmf.getTrustManagers()) {
-        if (tm instanceof X509TrustManager x) return x;
-      }
-      throw new IllegalStateException("no X.509 trust manager in this JVM");
-    } catch (CertificateException e) {
-      throw new IllegalStateException("consul.tls.ca-file: " + caFile + " is not PEM certificates (" + e.getMessage() + ")");
-    } catch (IllegalStateException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IllegalStateException("consul.tls.ca-file " + caFile + ": " + e);
+      return CaTrust.of(caFile);
+    } catch (CaTrust.Unusable e) {
+      throw new IllegalStateException("consul.tls.ca-file: " + e.getMessage());
     }
   }
 

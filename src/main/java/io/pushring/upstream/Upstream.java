@@ -2,6 +2,7 @@ package io.pushring.upstream;
 
 import io.pushring.config.ConfigException;
 import io.pushring.config.ConfigKeys;
+import io.pushring.tls.CaTrust;
 import io.pushring.config.PushringConfig;
 import io.pushring.ring.Member;
 import io.vertx.core.Vertx;
@@ -10,19 +11,13 @@ import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.TrustOptions;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.util.Collection;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509KeyManager;
 import org.slf4j.Logger;
@@ -74,28 +69,10 @@ public final class Upstream {
   }
 
   private static X509ExtendedTrustManager chainTrust(String caFile) {
-    String key = ConfigKeys.PUSHGATEWAYS_TLS_CA_FILE.path();
     try {
-      KeyStore store = null;   // null: the JVM's default trust store
-      if (!caFile.isEmpty()) {
-        Collection<? extends Certificate> cas;
-        try (InputStream in = Files.newInputStream(Path.of(caFile))) {
-          cas = CertificateFactory.getInstance("X.509").generateCertificates(in);
-        }
-        if (cas.isEmpty()) throw new ConfigException(key, caFile + " holds no PEM certificate");
-        store = KeyStore.getInstance(KeyStore.getDefaultType());
-        store.load(null, null);
-        int i = 0;
-        for (Certificate ca : cas) store.setCertificateEntry("ca-" + i++, ca);
-      }
-      TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      factory.init(store);
-      for (TrustManager tm : factory.getTrustManagers()) {
-        if (tm instanceof X509ExtendedTrustManager x) return x;
-      }
-      throw new ConfigException(key, "the JVM offers no X.509 trust manager");
-    } catch (IOException | GeneralSecurityException e) {
-      throw new ConfigException(key, "cannot read " + caFile + ": " + e.getMessage());
+      return CaTrust.of(caFile);
+    } catch (CaTrust.Unusable e) {
+      throw new ConfigException(ConfigKeys.PUSHGATEWAYS_TLS_CA_FILE.path(), e.getMessage());
     }
   }
 
