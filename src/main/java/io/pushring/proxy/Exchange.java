@@ -61,6 +61,7 @@ final class Exchange {
   private static final long[] RESEND_DELAYS_MILLIS = {0, 100, 400, 1000, 2000};
 
   private int resends;            // sends again after a broken connection, at most RESEND_DELAYS_MILLIS.length
+  private int connections;        // connections asked for, to any owner: for a failure's message
 
   Exchange(ProxyForwarder proxy, HttpServerRequest req, Member owner, IntConsumer answered, int bufferLimit,
       Fallback fallback) {
@@ -151,6 +152,7 @@ final class Exchange {
 
   private void connect() {
     connecting = true;
+    connections++;
     RequestOptions options = new RequestOptions()
         .setMethod(req.method())
         .setServer(proxy.addressOf(owner))
@@ -178,7 +180,10 @@ final class Exchange {
         fallBack(ar.cause());
         return;
       }
-      fail(ProxyFailure.connectFailed(ar.cause()));
+      // Accepted, then reset before pushring could use it: a dying owner's listener (see #broke).
+      // Nothing was sent, so any push may go again, a POST or a streamed one too.
+      if (ProxyFailure.resetWhileConnecting(ar.cause()) && connectAgainLater()) return;
+      fail(ProxyFailure.connectFailed(ar.cause(), connections));
       return;
     }
     lastActivity = System.nanoTime();
@@ -234,7 +239,7 @@ final class Exchange {
       connecting = false;
       if (done) return;
       if (next.failed() || next.result() == null || next.result().equals(refused)) {
-        fail(ProxyFailure.connectFailed(refusal));
+        fail(ProxyFailure.connectFailed(refusal, connections));
         return;
       }
       owner = next.result();
@@ -265,29 +270,44 @@ final class Exchange {
     if (done) return;
     if (!answering && resends < RESEND_DELAYS_MILLIS.length && sentWhole != null
         && (req.method() == io.vertx.core.http.HttpMethod.PUT || req.method() == io.vertx.core.http.HttpMethod.DELETE)) {
-      long delay = RESEND_DELAYS_MILLIS[resends++];
       HttpClientRequest broken = upstream;
       upstream = null;
       upstreamEnded = false;
       body = sentWhole;
       sentWhole = null;
       broken.reset();
-      lastActivity = System.nanoTime();
-      if (delay == 0) {
-        connect();
-      } else {
-        connecting = true;   // nothing else may connect meanwhile
-        proxy.vertx().setTimer(delay, id -> {
-          connecting = false;
-          if (done) return;
-          lastActivity = System.nanoTime();
-          connect();
-        });
-      }
+      connectAgainLater();
       return;
     }
-    fail(ProxyFailure.unreachable(cause));
+    fail(ProxyFailure.unreachable(cause, connections));
   }
+
+  /**
+   * Connects to the owner again after the next of {@link #RESEND_DELAYS_MILLIS}, on a new connection;
+   * false when they are used up. Shared by both ways a dying owner shows itself: a connection that
+   * broke before the answer ({@link #broke}) and one reset before it could be used ({@link #connected}):
+   * a kernel that completed the handshake on the dying process's listener, then reset the connection
+   * while pushring's event loop had not yet finished connecting (seen in CI, 2 of ~4,800 pushes at a
+   * SIGKILL: "Connection reset by peer" from finishConnect, answered 502 without a second try).
+   */
+  private boolean connectAgainLater() {
+    if (resends >= RESEND_DELAYS_MILLIS.length) return false;
+    long delay = RESEND_DELAYS_MILLIS[resends++];
+    lastActivity = System.nanoTime();
+    if (delay == 0) {
+      connect();
+    } else {
+      connecting = true;   // nothing else may connect meanwhile
+      proxy.vertx().setTimer(delay, id -> {
+        connecting = false;
+        if (done) return;
+        lastActivity = System.nanoTime();
+        connect();
+      });
+    }
+    return true;
+  }
+
 
   private void answered(AsyncResult<HttpClientResponse> ar) {
     if (done) return;
@@ -307,7 +327,7 @@ final class Exchange {
         && answer.statusCode() != 304) {
       response.setChunked(true);
     }
-    answer.exceptionHandler(t -> fail(ProxyFailure.unreachable(t)));
+    answer.exceptionHandler(t -> fail(ProxyFailure.unreachable(t, connections)));
     answer.handler(chunk -> {
       lastActivity = System.nanoTime();
       response.write(chunk);

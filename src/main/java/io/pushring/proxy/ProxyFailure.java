@@ -37,17 +37,22 @@ final class ProxyFailure extends RuntimeException {
     return new ProxyFailure(413, "push body of " + size + " bytes exceeds router.max-body (" + maxBody + " bytes)");
   }
 
-  /** The connection to the owner could not be made: refused, unresolvable, or not within proxy-timeout. */
-  static ProxyFailure connectFailed(Throwable cause) {
+  /**
+   * The connection to the owner could not be made: refused, unresolvable, reset, or not within
+   * proxy-timeout. {@code connections}: how many pushring tried for this push (all of them failed
+   * or broke before an answer).
+   */
+  static ProxyFailure connectFailed(Throwable cause, int connections) {
     if (cause instanceof ConnectTimeoutException) {
-      return new ProxyFailure(504, "Pushgateway did not accept a connection within router.proxy-timeout: " + describe(cause));
+      return new ProxyFailure(504, "Pushgateway did not accept a connection within router.proxy-timeout: " + describe(cause)
+          + tried(connections));
     }
     SSLException tls = tlsFailure(cause);
     if (tls != null) {
       // Never retried in plain http nor elsewhere: the push is refused rather than sent to an unverified peer.
       return new ProxyFailure(502, "TLS handshake with the Pushgateway failed: " + innermost(tls) + " (nothing was sent)");
     }
-    return unreachable(cause);
+    return unreachable(cause, connections);
   }
 
   /**
@@ -83,10 +88,28 @@ final class ProxyFailure extends RuntimeException {
   }
 
   /**
+   * A connection the owner's kernel accepted and then reset before pushring finished connecting:
+   * Netty's finishConnect reports the reset as a {@link java.net.SocketException} that is neither a
+   * refusal nor an unreachable host ("Connection reset by peer: /host:port"). Nothing was sent on it.
+   * Not TLS (a handshake failure is an {@link SSLException}) and not a timeout.
+   */
+  static boolean resetWhileConnecting(Throwable cause) {
+    if (tlsFailure(cause) != null) return false;
+    for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof ConnectTimeoutException || t instanceof ConnectException
+          || t instanceof java.net.NoRouteToHostException) {
+        return false;
+      }
+      if (t instanceof java.net.SocketException) return true;
+    }
+    return false;
+  }
+
+  /**
    * The owner refused, reset or broke the exchange. Never retried elsewhere once a byte was sent (the
    * group belongs to it); a refusal goes to the next owner first when there is one (see {@link #refused}).
    */
-  static ProxyFailure unreachable(Throwable cause) {
+  static ProxyFailure unreachable(Throwable cause, int connections) {
     SSLException tls = tlsFailure(cause);
     if (tls != null) {
       // TLS 1.3: a server refusing the client certificate says so after the client's handshake ended,
@@ -94,7 +117,7 @@ final class ProxyFailure extends RuntimeException {
       return new ProxyFailure(502, "TLS with the Pushgateway failed: " + innermost(tls) + " (the push was not processed)");
     }
     return new ProxyFailure(502, "Pushgateway unreachable: " + describe(cause)
-        + " (not retried elsewhere: the group belongs to this Pushgateway)");
+        + " (not retried elsewhere: the group belongs to this Pushgateway" + tried(connections) + ")");
   }
 
   static ProxyFailure upstreamSilent(long millis) {
@@ -133,6 +156,11 @@ final class ProxyFailure extends RuntimeException {
         .putHeader(HttpHeaders.CONTENT_TYPE, TEXT_PLAIN)
         .putHeader(X_CONTENT_TYPE_OPTIONS, NOSNIFF)
         .end(getMessage() + "\n");
+  }
+
+  /** "; 6 connections tried" when pushring tried more than one, else nothing. */
+  private static String tried(int connections) {
+    return connections > 1 ? "; " + connections + " connections tried" : "";
   }
 
   private static String describe(Throwable cause) {

@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.SocketAddress;
 import java.util.function.IntConsumer;
+import java.util.function.UnaryOperator;
 
 /**
  * Proxy mode: forwards one push to the Pushgateway that owns it and streams the answer back. The
@@ -48,10 +49,15 @@ public final class ProxyForwarder {
   private final long sweeper;
 
   public ProxyForwarder(Vertx vertx, ProxySettings settings, Upstream upstream) {
+    this(vertx, settings, upstream, UnaryOperator.identity());
+  }
+
+  /** {@code connections} wraps both clients: for tests that make connections fail in ways a kernel does rarely. */
+  ProxyForwarder(Vertx vertx, ProxySettings settings, Upstream upstream, UnaryOperator<HttpClientAgent> connections) {
     this.vertx = vertx;
     this.settings = settings;
     this.upstream = upstream;
-    this.client = vertx.createHttpClient(
+    this.client = connections.apply(vertx.createHttpClient(
         upstream.configure(new HttpClientOptions())
             .setKeepAlive(true)
             .setKeepAliveTimeout(30)
@@ -59,17 +65,17 @@ public final class ProxyForwarder {
             // Bodies pass through untouched: never ask for, nor undo, a content encoding.
             .setDecompressionSupported(false)
             .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeoutMillis())),
-        new PoolOptions().setHttp1MaxSize(POOL_SIZE_PER_MEMBER));
+        new PoolOptions().setHttp1MaxSize(POOL_SIZE_PER_MEMBER)));
     // For a resend only (a connection that broke before the answer): a pooled connection to a
     // Pushgateway killed an instant ago may be just as dead as the one that broke, its close not yet
     // read; a new connection is refused at once instead, and the push goes to the next owner.
-    this.freshClient = vertx.createHttpClient(
+    this.freshClient = connections.apply(vertx.createHttpClient(
         upstream.configure(new HttpClientOptions())
             .setKeepAlive(false)
             .setTcpNoDelay(true)
             .setDecompressionSupported(false)
             .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeoutMillis())),
-        new PoolOptions().setHttp1MaxSize(POOL_SIZE_PER_MEMBER));
+        new PoolOptions().setHttp1MaxSize(POOL_SIZE_PER_MEMBER)));
     // Deadlines are found within a tenth of the shorter timeout (10 ms .. 1 s).
     long shorter = Math.min(settings.timeoutMillis(), settings.uploadTimeoutMillis());
     long tick = Math.max(10, Math.min(1000, shorter / 10));

@@ -117,18 +117,38 @@ class HeaderPolicyTest {
   @Test
   void failuresCarryTheirStatusFromWhereTheyHappen() {
     assertThat(ProxyFailure.unsendableTarget().status()).isEqualTo(400);
-    assertThat(ProxyFailure.connectFailed(new ConnectTimeoutException("connection timed out")).status()).isEqualTo(504);
-    assertThat(ProxyFailure.connectFailed(new ConnectException("Connection refused")).status()).isEqualTo(502);
-    assertThat(ProxyFailure.connectFailed(new ConnectException("Connection refused")).getMessage())
-        .contains("refused").contains("not retried elsewhere");
-    assertThat(ProxyFailure.unreachable(new io.vertx.core.http.HttpClosedException("Connection was closed")).status())
-        .isEqualTo(502);
+    assertThat(ProxyFailure.connectFailed(new ConnectTimeoutException("connection timed out"), 1).status()).isEqualTo(504);
+    assertThat(ProxyFailure.connectFailed(new ConnectException("Connection refused"), 1).status()).isEqualTo(502);
+    assertThat(ProxyFailure.connectFailed(new ConnectException("Connection refused"), 1).getMessage())
+        .contains("refused").contains("not retried elsewhere").doesNotContain("connections tried");
+    assertThat(ProxyFailure.unreachable(new io.vertx.core.http.HttpClosedException("Connection was closed"), 6))
+        .satisfies(f -> assertThat(f.status()).isEqualTo(502))
+        .satisfies(f -> assertThat(f.getMessage()).contains("6 connections tried"));
     assertThat(ProxyFailure.upstreamSilent(30_000).status()).isEqualTo(504);
     assertThat(ProxyFailure.bodyStalled(30_000).status()).isEqualTo(408);
     assertThat(ProxyFailure.uploadTooSlow(60_000).status()).isEqualTo(408);
     assertThat(ProxyFailure.tooLarge(20, 10).status()).isEqualTo(413);
     assertThat(ProxyFailure.tooLarge(20, 10).getMessage()).contains("router.max-body");
     assertThat(ProxyFailure.clientGone().status()).isEqualTo(ProxyForwarder.CLIENT_CLOSED);
+  }
+
+  /**
+   * What Netty's finishConnect reports for a connection the owner's kernel accepted and reset before
+   * the event loop finished connecting ("Connection reset by peer: /127.0.0.1:49361", a
+   * SocketException): nothing was sent on it, so it may be tried again. Refusals, timeouts and TLS
+   * failures are other cases.
+   */
+  @Test
+  void aConnectionResetWhileConnectingIsToldApartFromRefusalsTimeoutsAndTls() {
+    assertThat(ProxyFailure.resetWhileConnecting(new java.net.SocketException("Connection reset by peer: /127.0.0.1:1")))
+        .isTrue();
+    assertThat(ProxyFailure.resetWhileConnecting(new ConnectException("Connection refused"))).isFalse();
+    assertThat(ProxyFailure.resetWhileConnecting(new java.net.NoRouteToHostException("No route to host"))).isFalse();
+    assertThat(ProxyFailure.resetWhileConnecting(new ConnectTimeoutException("connection timed out"))).isFalse();
+    assertThat(ProxyFailure.resetWhileConnecting(
+        new javax.net.ssl.SSLHandshakeException("Failed to create SSL connection"))).isFalse();
+    assertThat(ProxyFailure.resetWhileConnecting(new io.vertx.core.http.HttpClosedException("Connection was closed")))
+        .isFalse();
   }
 
   @Test
