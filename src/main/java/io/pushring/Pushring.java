@@ -43,7 +43,7 @@ public final class Pushring {
       return;
     }
 
-    Vertx vertx = PushringApp.newVertx();
+    Vertx vertx = PushringApp.newVertx(config);
 
     PushringApp app;
     try {
@@ -64,11 +64,12 @@ public final class Pushring {
       LOG.info("stopping: draining routers");
       vertx.close().timeout(15, TimeUnit.SECONDS).await();
     }, "pushring-shutdown"));
-    LOG.info("pushring listening on {}://{}:{} (router {} x{}, redirect {}, placement {}, discovery {})",
+    LOG.info("pushring listening on {}://{}:{} (router {} x{}, redirect {}, placement {}, discovery {}, transport {})",
         config.http().webConfigFile().isEmpty() ? "http" : app.tls() ? "https" : "http",
         config.http().host(), app.port(), config.router().mode().name().toLowerCase(),
         PushringApp.routerInstances(config), config.router().redirectStatus(),
-        config.placement().key().configName(), config.discovery().mode().name().toLowerCase());
+        config.placement().key().configName(), config.discovery().mode().name().toLowerCase(),
+        Transports.inUse(vertx));
   }
 
   /** One line: the address for a listen failure (port in use, address not local), else the cause. */

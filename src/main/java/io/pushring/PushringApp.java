@@ -30,6 +30,8 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.ThreadingModel;
 import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The composition root: pushring's verticles deployed on a Vert.x instance, each handed what it
@@ -40,6 +42,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * Used by {@link Pushring#main} and, in-process, by the tests.
  */
 public final class PushringApp {
+  private static final Logger LOG = LoggerFactory.getLogger(PushringApp.class);
   private final Vertx vertx;
   private final PushringConfig config;
   private final int port;
@@ -74,6 +77,26 @@ public final class PushringApp {
   }
 
   /**
+   * The Vert.x of {@link Pushring#main}: as {@link #newVertx()}, on the transport {@code http.transport}
+   * asks for or the one it falls back to; one log line says which runs and why another was not used.
+   */
+  public static Vertx newVertx(PushringConfig config) {
+    Transports.Choice choice = Transports.choose(config.http().transport(), Transports::probe);
+    Vertx vertx = PushringMetrics.newVertx(new VertxOptions(), Transports.vertxTransport(choice.name()));
+    String running = Transports.inUse(vertx);
+    if (!running.equals(choice.name())) {
+      // Vert.x fell back on its own: the probe said yes, building the event loops said no.
+      LOG.warn("transport {} (http.transport {}: Vert.x could not start {})", running,
+          config.http().transport().configName(), choice.name());
+    } else if (choice.reason().isEmpty()) {
+      LOG.info(choice.describe());
+    } else {
+      LOG.warn(choice.describe());
+    }
+    return vertx;
+  }
+
+  /**
    * Fails with a {@link ConfigException} naming the key when a file of {@code pushgateways.tls.*} or the
    * fleet credential cannot be read, or when the web configuration ({@code http.web-config-file}) or a file
    * it names is refused (read on a worker thread), before anything listens.
@@ -105,7 +128,8 @@ public final class PushringApp {
       WebGuard adminGuard) {
     RingPublisher.registerCodec(vertx);
     PushringMetrics metrics = PushringMetrics.installedOn(vertx)
-        .bindRing(() -> RingPublisher.current(vertx), () -> DiscoveryStatus.current(vertx));
+        .bindRing(() -> RingPublisher.current(vertx), () -> DiscoveryStatus.current(vertx))
+        .bindTransport(Transports.inUse(vertx));
     TapSwitch tap = new TapSwitch(vertx, config.tap().enabled(), config.tap().maxSubscribers(), metrics.registry());
     AtomicReference<RouterVerticle> first = new AtomicReference<>();
     int instances = routerInstances(config);

@@ -80,6 +80,11 @@ public final class ConfigKeys {
   public static final ConfigKey<String> HTTP_ADMIN_WEB_CONFIG_FILE = key("http.admin-web-config-file", string(), "",
       "the admin listener's own Prometheus web configuration file (same schema and reloads as http.web-config-file),"
           + " needs http.admin; \"\" = the admin listener in plain HTTP, no auth");
+  public static final ConfigKey<PushringConfig.Transport> HTTP_TRANSPORT = key("http.transport",
+      choice(PushringConfig.Transport::configName, PushringConfig.Transport.values()), PushringConfig.Transport.AUTO,
+      "auto | epoll | io_uring | nio: Netty transport of every socket (listeners, links to Pushgateways and Consul);"
+          + " auto = epoll on Linux, else nio; one the kernel or platform refuses falls back (io_uring, then epoll, then"
+          + " nio) and the start log says why");
 
   // ---- router ----
   public static final ConfigKey<RouterMode> ROUTER_MODE = key("router.mode",

@@ -54,7 +54,7 @@ public final class ConfigLoader {
   private static PushringConfig build(Resolved v) {
     return new PushringConfig(
         new Http(v.get(HTTP_HOST), v.get(HTTP_PORT), v.get(HTTP_IDLE_TIMEOUT), v.get(HTTP_WEB_CONFIG_FILE), v.get(HTTP_ADMIN),
-            v.get(HTTP_ADMIN_WEB_CONFIG_FILE)),
+            v.get(HTTP_ADMIN_WEB_CONFIG_FILE), v.get(HTTP_TRANSPORT)),
         new Router(v.get(ROUTER_MODE), v.get(ROUTER_REDIRECT_STATUS), v.get(ROUTER_INSTANCES), v.get(ROUTER_RETRY_AFTER),
             v.get(ROUTER_REDIRECT_USER_AGENTS), v.get(ROUTER_MAX_BODY), v.get(ROUTER_PROXY_TIMEOUT),
             v.get(ROUTER_PROXY_BUFFER), v.get(ROUTER_UPLOAD_TIMEOUT),

@@ -50,8 +50,7 @@ public final class ConfigReader {
     PushringConfig config = read(cli.configFile().orElse(null), env);
     if (cli.webConfigFile().isEmpty()) return config;
     // The Prometheus flag wins over the key (file or environment), as a command line does.
-    PushringConfig.Http h = config.http();
-    return new PushringConfig(new PushringConfig.Http(h.host(), h.port(), h.idleTimeout(), cli.webConfigFile().get()),
+    return new PushringConfig(config.http().withWebConfigFile(cli.webConfigFile().get()),
         config.router(), config.placement(), config.discovery(), config.consul(), config.pushgateways(), config.tap(),
         config.accessLog(), config.reconcile());
   }

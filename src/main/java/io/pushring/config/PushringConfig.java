@@ -24,17 +24,23 @@ public record PushringConfig(
    * Prometheus web configuration of the listener, "" = none (see {@code io.pushring.web}).
    * {@code admin}: the operators' listener ({@code host:port}), "" = none (every endpoint on {@code port});
    * {@code adminWebConfigFile}: its own web configuration, "" = none (plain HTTP, no auth).
+   * {@code transport}: the Netty transport asked for; the one that runs is chosen at start ({@code io.pushring.Transports}).
    */
   public record Http(String host, int port, Duration idleTimeout, String webConfigFile, String admin,
-                     String adminWebConfigFile) {
+                     String adminWebConfigFile, Transport transport) {
     /** Without a web configuration file or an admin listener. */
     public Http(String host, int port, Duration idleTimeout) {
-      this(host, port, idleTimeout, "", "", "");
+      this(host, port, idleTimeout, "", "", "", Transport.AUTO);
     }
 
     /** Without an admin listener. */
     public Http(String host, int port, Duration idleTimeout, String webConfigFile) {
-      this(host, port, idleTimeout, webConfigFile, "", "");
+      this(host, port, idleTimeout, webConfigFile, "", "", Transport.AUTO);
+    }
+
+    /** The same with another web configuration file ({@code --web.config.file} wins over the key). */
+    public Http withWebConfigFile(String file) {
+      return new Http(host, port, idleTimeout, file, admin, adminWebConfigFile, transport);
     }
 
     public boolean hasAdmin() {
@@ -43,6 +49,16 @@ public record PushringConfig(
   }
 
   public enum RouterMode { AUTO, REDIRECT, PROXY }
+
+  /**
+   * {@code http.transport}: Netty's I/O transport for every socket of the Vert.x instance (listeners and
+   * the clients to Pushgateways and Consul). Names as Netty and Vert.x spell them.
+   */
+  public enum Transport {
+    AUTO, EPOLL, IO_URING, NIO;
+
+    public String configName() { return name().toLowerCase(java.util.Locale.ROOT); }
+  }
 
   /**
    * {@code instances == 0} means one router verticle per core. {@code redirectUserAgents}: User-Agent

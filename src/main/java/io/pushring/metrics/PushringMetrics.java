@@ -12,6 +12,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.shareddata.LocalMap;
 import io.vertx.core.shareddata.Shareable;
+import io.vertx.core.transport.Transport;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
@@ -61,6 +62,11 @@ public final class PushringMetrics implements Shareable {
 
   /** A Vert.x with Micrometer metrics into a Prometheus registry that {@link #installedOn} then returns. */
   public static Vertx newVertx(VertxOptions options) {
+    return newVertx(options, Transport.NIO);
+  }
+
+  /** The same on {@code transport} (Vert.x runs nio instead when it cannot run there). */
+  public static Vertx newVertx(VertxOptions options, Transport transport) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
         .setEnabled(true)
@@ -76,6 +82,7 @@ public final class PushringMetrics implements Shareable {
     Vertx vertx = Vertx.builder()
         .with(options.setMetricsOptions(metrics))
         .withMetrics(new MicrometerMetricsFactory(registry))
+        .withTransport(transport)
         .build();
     map(vertx).putIfAbsent(KEY, new PushringMetrics(registry));
     return vertx;
@@ -130,6 +137,14 @@ public final class PushringMetrics implements Shareable {
         })
         .description("1 while discovery is starting or failing (routing continues on the last ring)")
         .strongReference(true).register(registry);
+    return this;
+  }
+
+  /** {@code pushring_transport_info{transport="epoll"} 1}: the Netty transport this Vert.x runs on. Idempotent. */
+  public PushringMetrics bindTransport(String transport) {
+    Gauge.builder("pushring.transport.info", () -> 1)
+        .description("The Netty transport pushring's sockets use (http.transport after fallbacks): epoll, io_uring or nio")
+        .tag("transport", transport).strongReference(true).register(registry);
     return this;
   }
 

@@ -40,6 +40,7 @@ class ConfigKeysTest {
     m.put("http.admin", new Probe("127.0.0.1:9293", c -> c.http().admin()));
     m.put("http.admin-web-config-file", new Probe("/etc/pushring/admin-web.yml", c -> c.http().adminWebConfigFile(),
         Map.of("PUSHRING_HTTP_ADMIN", "127.0.0.1:9293")));
+    m.put("http.transport", new Probe("io_uring", c -> c.http().transport()));
     m.put("router.mode", new Probe("proxy", c -> c.router().mode()));
     m.put("router.redirect-status", new Probe("308", c -> c.router().redirectStatus()));
     m.put("router.instances", new Probe("3", c -> c.router().instances()));
@@ -129,7 +130,7 @@ class ConfigKeysTest {
 
   @Test
   void environmentNamesFollowTheRule() {
-    assertThat(ConfigKeys.all()).hasSize(66);
+    assertThat(ConfigKeys.all()).hasSize(67);
     assertThat(ConfigKeys.ROUTER_REDIRECT_STATUS.envName()).isEqualTo("PUSHRING_ROUTER_REDIRECT_STATUS");
     assertThat(ConfigKeys.CHECK_DEREGISTER_AFTER.envName()).isEqualTo("PUSHRING_PUSHGATEWAYS_CHECK_DEREGISTER_AFTER");
     for (ConfigKey<?> k : ConfigKeys.all()) {

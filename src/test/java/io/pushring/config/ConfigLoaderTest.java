@@ -39,7 +39,7 @@ class ConfigLoaderTest {
   @Test
   void emptyTreeGivesTheDesignDefaults() {
     PushringConfig c = ConfigLoader.load(Map.of(), NO_ENV);
-    assertThat(c.http()).isEqualTo(new PushringConfig.Http("0.0.0.0", 9292, Duration.ofSeconds(60), "", "", ""));
+    assertThat(c.http()).isEqualTo(new PushringConfig.Http("0.0.0.0", 9292, Duration.ofSeconds(60), "", "", "", PushringConfig.Transport.AUTO));
     assertThat(c.router()).isEqualTo(new PushringConfig.Router(RouterMode.AUTO, 307, 0, Duration.ofSeconds(5),
         List.of("Go-http-client/", "Java/"), 16 << 20, Duration.ofSeconds(30), 256 << 10, Duration.ofSeconds(60),
         new PushringConfig.Handover(Duration.ofMinutes(10), Duration.ofSeconds(1), 1 << 18)));
@@ -71,7 +71,7 @@ class ConfigLoaderTest {
           check: {path: /healthz, interval: 10s, timeout: 500ms, deregister-after: 90m}
         tap: {enabled: false}
         """);
-    assertThat(c.http()).isEqualTo(new PushringConfig.Http("::", 9393, Duration.ofSeconds(60), "", "", ""));
+    assertThat(c.http()).isEqualTo(new PushringConfig.Http("::", 9393, Duration.ofSeconds(60), "", "", "", PushringConfig.Transport.AUTO));
     assertThat(c.router()).isEqualTo(new PushringConfig.Router(RouterMode.PROXY, 308, 4, Duration.ofSeconds(10),
         List.of("Go-http-client/1.1"), 1024, Duration.ofMillis(250), 512, Duration.ofMinutes(2),
         new PushringConfig.Handover(Duration.ofMinutes(10), Duration.ofSeconds(1), 1 << 18)));
@@ -232,11 +232,20 @@ class ConfigLoaderTest {
         Map.of("PUSHRING_HTTP_PORT", "9393", "PUSHRING_ROUTER_REDIRECT_STATUS", "308",
             "PUSHRING_PLACEMENT_KEY", "dynamic-sharding", "PUSHRING_CONSUL_TOKEN", "s3cr3t",
             "PUSHRING_PUSHGATEWAYS_CHECK_PATH", "/ready"));
-    assertThat(c.http()).isEqualTo(new PushringConfig.Http("127.0.0.1", 9393, Duration.ofSeconds(60), "", "", ""));
+    assertThat(c.http()).isEqualTo(new PushringConfig.Http("127.0.0.1", 9393, Duration.ofSeconds(60), "", "", "", PushringConfig.Transport.AUTO));
     assertThat(c.router().redirectStatus()).isEqualTo(308);
     assertThat(c.placement().key()).isEqualTo(PlacementKey.DYNAMIC_SHARDING);
     assertThat(c.consul().token()).isEqualTo("s3cr3t");
     assertThat(c.pushgateways().check().path()).isEqualTo("/ready");
+  }
+
+  @Test
+  void transportComesFromTheFileOrTheEnvironmentUnderNettysNames() {
+    assertThat(load("http: {transport: io_uring}").http().transport()).isEqualTo(PushringConfig.Transport.IO_URING);
+    assertThat(ConfigLoader.load(yaml("http: {transport: io_uring}"), Map.of("PUSHRING_HTTP_TRANSPORT", "nio"))
+        .http().transport()).isEqualTo(PushringConfig.Transport.NIO);
+    assertThat(ConfigLoader.load(Map.of(), Map.of("PUSHRING_HTTP_TRANSPORT", "epoll")).http().transport())
+        .isEqualTo(PushringConfig.Transport.EPOLL);
   }
 
   @Test
@@ -281,6 +290,7 @@ class ConfigLoaderTest {
       "PUSHRING_CONSUL_WAIT    | 30    | consul.wait (PUSHRING_CONSUL_WAIT): expected a duration like 500ms, 5s, 1m or 1m30s, got \"30\"",
       "PUSHRING_CONSUL_WAIT    | -1s   | consul.wait (PUSHRING_CONSUL_WAIT): must not be negative, got \"-1s\"",
       "PUSHRING_CONSUL_ADMITTED_KEY | /a/b | consul.admitted-key (PUSHRING_CONSUL_ADMITTED_KEY): expected a Consul KV key of letters, digits, '-', '_', '.' and '/' (not starting or ending with '/'), or empty, got \"/a/b\"",
+      "PUSHRING_HTTP_TRANSPORT | io-uring | http.transport (PUSHRING_HTTP_TRANSPORT): expected one of auto, epoll, io_uring, nio, got \"io-uring\"",
       "PUSHRING_TAP_ENABLED    | yes   | tap.enabled (PUSHRING_TAP_ENABLED): expected true or false, got \"yes\"",
       "PUSHRING_DISCOVERY_STATIC_MEMBERS | a:1,b | discovery.static-members (PUSHRING_DISCOVERY_STATIC_MEMBERS): expected host:port with a port between 1 and 65535, got \"b\"",
       "PUSHRING_PUSHGATEWAYS_CHECK_TIMEOUT | 10s | pushgateways.check.timeout (PUSHRING_PUSHGATEWAYS_CHECK_TIMEOUT): must be shorter than pushgateways.check.interval (5s), got 10s",

@@ -62,6 +62,17 @@ class ConfigReaderTest {
     assertThat(ConfigReader.read(cli, Map.of("PUSHRING_TAP_ENABLED", "false")).tap().enabled()).isFalse();
   }
 
+  /** The flag replaces http.web-config-file only: the other http keys (it once dropped http.admin) stay. */
+  @Test
+  void webConfigFlagKeepsTheOtherHttpKeys() {
+    CommandLine cli = CommandLine.parse(new String[] {"--web.config.file", "web.yml"});
+    PushringConfig.Http http = ConfigReader.read(cli, Map.of("PUSHRING_HTTP_ADMIN", "127.0.0.1:9293",
+        "PUSHRING_HTTP_ADMIN_WEB_CONFIG_FILE", "admin.yml", "PUSHRING_HTTP_TRANSPORT", "nio",
+        "PUSHRING_HTTP_WEB_CONFIG_FILE", "other.yml")).http();
+    assertThat(http).isEqualTo(new PushringConfig.Http("0.0.0.0", 9292, Duration.ofSeconds(60), "web.yml",
+        "127.0.0.1:9293", "admin.yml", PushringConfig.Transport.NIO));
+  }
+
   @Test
   void noFileMeansDefaultsPlusEnvironment() {
     assertThat(ConfigReader.read((Path) null, Map.of())).isEqualTo(DEFAULTS);
