@@ -5,6 +5,7 @@ import io.pushring.config.ConfigException;
 import io.pushring.config.ConfigReader;
 import io.pushring.config.HostPort;
 import io.pushring.config.PushringConfig;
+import io.netty.channel.unix.Errors;
 import io.vertx.core.Vertx;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -78,6 +79,12 @@ public final class Pushring {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof java.net.SocketException || t instanceof java.net.UnknownHostException) {
         return "cannot listen on " + address + ": " + oneLine(t);
+      }
+      // epoll and io_uring: "bind(..) failed with error(-98): Address already in use", an IOException of their own.
+      if (t instanceof Errors.NativeIoException && t.getMessage() != null && t.getMessage().startsWith("bind(")) {
+        String m = oneLine(t);
+        int cause = m.indexOf("): ");
+        return "cannot listen on " + address + ": " + (cause < 0 ? m : m.substring(cause + 3));
       }
     }
     return "start failed: " + oneLine(e);

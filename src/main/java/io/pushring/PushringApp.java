@@ -88,10 +88,10 @@ public final class PushringApp {
       // Vert.x fell back on its own: the probe said yes, building the event loops said no.
       LOG.warn("transport {} (http.transport {}: Vert.x could not start {})", running,
           config.http().transport().configName(), choice.name());
-    } else if (choice.reason().isEmpty()) {
-      LOG.info(choice.describe());
+    } else if (choice.reason().isEmpty() || config.http().transport() == PushringConfig.Transport.AUTO) {
+      LOG.info(choice.describe());   // auto: a candidate this host lacks is expected, not a fault
     } else {
-      LOG.warn(choice.describe());
+      LOG.warn(choice.describe());   // the operator asked for a transport that does not run here
     }
     return vertx;
   }

@@ -83,7 +83,7 @@ public final class ConfigKeys {
   public static final ConfigKey<PushringConfig.Transport> HTTP_TRANSPORT = key("http.transport",
       choice(PushringConfig.Transport::configName, PushringConfig.Transport.values()), PushringConfig.Transport.AUTO,
       "auto | epoll | io_uring | nio: Netty transport of every socket (listeners, links to Pushgateways and Consul);"
-          + " auto = epoll on Linux, else nio; one the kernel or platform refuses falls back (io_uring, then epoll, then"
+          + " auto = io_uring, else epoll, else nio (measured best first); one the kernel or platform refuses falls back (io_uring, then epoll, then"
           + " nio) and the start log says why");
 
   // ---- router ----
