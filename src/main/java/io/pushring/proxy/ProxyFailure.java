@@ -81,7 +81,7 @@ final class ProxyFailure extends RuntimeException {
    */
   static boolean refused(Throwable cause) {
     for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof ConnectTimeoutException) return false;
+      if (t instanceof ConnectTimeoutException || nativeReset(t)) return false;
       if (t instanceof ConnectException || t instanceof java.net.NoRouteToHostException) return true;
     }
     return false;
@@ -96,6 +96,7 @@ final class ProxyFailure extends RuntimeException {
   static boolean resetWhileConnecting(Throwable cause) {
     if (tlsFailure(cause) != null) return false;
     for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (nativeReset(t)) return true;
       if (t instanceof ConnectTimeoutException || t instanceof ConnectException
           || t instanceof java.net.NoRouteToHostException) {
         return false;
@@ -103,6 +104,15 @@ final class ProxyFailure extends RuntimeException {
       if (t instanceof java.net.SocketException) return true;
     }
     return false;
+  }
+
+  /**
+   * The same reset on Netty's epoll and io_uring transports (http.transport): their finishConnect
+   * reports every errno as a ConnectException, "finishConnect(..) failed with error(-104): Connection
+   * reset by peer"; a refusal there is error(-111).
+   */
+  private static boolean nativeReset(Throwable t) {
+    return t instanceof ConnectException && t.getMessage() != null && t.getMessage().contains("error(-104)");
   }
 
   /**

@@ -151,6 +151,17 @@ class HeaderPolicyTest {
         .isFalse();
   }
 
+  /** epoll and io_uring (http.transport) report both as a ConnectException carrying the errno. */
+  @Test
+  void theNativeTransportsResetWhileConnectingIsAResetNotARefusal() {
+    ConnectException reset = new ConnectException("finishConnect(..) failed with error(-104): Connection reset by peer");
+    ConnectException refusedNatively = new ConnectException("finishConnect(..) failed with error(-111): Connection refused");
+    assertThat(ProxyFailure.resetWhileConnecting(reset)).isTrue();
+    assertThat(ProxyFailure.refused(reset)).isFalse();
+    assertThat(ProxyFailure.resetWhileConnecting(refusedNatively)).isFalse();
+    assertThat(ProxyFailure.refused(refusedNatively)).isTrue();
+  }
+
   @Test
   void theAddressCacheIsBoundedAndKeepsWhatIsInUse() {
     MemberAddresses cache = new MemberAddresses();
