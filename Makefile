@@ -28,22 +28,24 @@ deps-test:
 	  && want_file /usr/share/gocode/src/github.com/prometheus/client_golang golang-github-prometheus-client-golang-dev \
 	  && want_pkg node nodejs && want_pkg npm npm
 
-## bench: pushring vs nginx (same 307, same machine, same run) under wrk, plain and with TLS + Basic auth,
-## and a Pushgateway's own push cost at 100 vs 10,000 groups; one table, also in target/bench/table.md.
-## ~12 minutes. Knobs: see bench.sh.
+## bench: requests per server-CPU-second, req/s, p99 and RSS under wrk, each against a reference in the same
+## run: redirect mode vs nginx `return 307`, proxy mode vs HAProxy (same upstream), TLS + Basic auth vs nginx;
+## a Pushgateway's own push cost at 100 vs 10,000 groups; start time. Issue 13's targets met/MISSED.
+## One table, also in target/bench/table.md. ~15 minutes. Knobs: see bench.sh (README, Performance).
 bench: deps-bench build
 	@bash src/main/scripts/bench.sh
 
 deps-bench:
 	@$(TOOLS); need_pkg curl curl && need_pkg nginx nginx-light && need_pkg wrk wrk && need_pkg prometheus-pushgateway prometheus-pushgateway \
-	  && need_pkg openssl openssl && need_pkg python3 python3
+	  && need_pkg haproxy haproxy && need_pkg openssl openssl && need_pkg python3 python3
 
 ## bench-jmh: JMH microbenchmarks of the hot path (parse + hash + lookup). JMH_ARGS to narrow, e.g. JMH_ARGS="RingBench -f 1".
 JMH_ARGS ?= -f 1 -wi 3 -i 5 -w 2s -r 2s -prof gc
 bench-jmh:
 	$(MVN) -q test-compile exec:exec@bench -Djmh.args="$(JMH_ARGS)"
 
-## bench-proxy: pushring proxy mode vs vertx-http-proxy vs HAProxy in front of nginx (wrk; BENCH_DURATION, BENCH_CONNECTIONS).
+## bench-proxy: pushring proxy mode vs the vertx-http-proxy variant vs HAProxy in front of nginx, one fixed path
+## (wrk; BENCH_DURATION, BENCH_CONNECTIONS). The proxy comparison with targets is `make bench`'s second section.
 bench-proxy: build
 	@$(TOOLS); need_pkg nginx nginx-light && need_pkg haproxy haproxy && need_pkg wrk wrk
 	$(MVN) -q test-compile

@@ -4,8 +4,9 @@
 -- list: label order shuffled per path, about a quarter of the values base64url-encoded
 -- (`name@base64/value`), some values percent-encoded (spaces, colons, non-ASCII).
 -- Each request is formatted once in init(), so wrk spends its share of the 2 cores on sockets,
--- not on Lua. BENCH_PATHS overrides the count; BENCH_VERIFY=1 checks every answer (slow: only for
--- the short check run before the measurement). BENCH_FIXED_PATH=/metrics/job/x pushes one group.
+-- not on Lua. BENCH_PATHS overrides the count; BENCH_VERIFY=1 checks every answer is a 307 to a member,
+-- BENCH_VERIFY=proxied that it is the upstream's 200 (slow: only for the short check run before the
+-- measurement). BENCH_FIXED_PATH=/metrics/job/x pushes one group.
 
 local FIXED = os.getenv("BENCH_FIXED_PATH") -- one path only (the Pushgateway's own push cost)
 local N = FIXED and 1 or tonumber(os.getenv("BENCH_PATHS") or "10000")
@@ -113,7 +114,17 @@ function request()
   return r
 end
 
-if os.getenv("BENCH_VERIFY") then
+local VERIFY = os.getenv("BENCH_VERIFY")
+if VERIFY == "proxied" then
+  -- Proxy mode: every answer must be the upstream's 200 (its X-Bench-Upstream header), passed back.
+  function response(status, headers, body)
+    seen = seen + 1
+    if status ~= 200 or not (headers["X-Bench-Upstream"] or headers["x-bench-upstream"]) then
+      bad = bad + 1
+      if bad <= 3 then io.stderr:write("unexpected answer: ", status, " ", body or "", "\n") end
+    end
+  end
+elseif VERIFY then
   -- Every answer must be a 307 to a loopback member carrying a push path.
   function response(status, headers, body)
     seen = seen + 1
