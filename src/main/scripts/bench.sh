@@ -439,7 +439,7 @@ if [ "${BENCH_START:-1}" = 1 ]; then
       echo "### Start time"
       echo
       if [ -n "$median_ms" ]; then
-        echo "Static mode, JVM flags of \`make run\`: ${start_line#*A: }; target median <= 1 s: $([ "$median_ms" -le 1000 ] && echo met || echo '**MISSED**') ($median_ms ms). Load average $load0 at the start, $(load) at the end."
+        echo "Static mode, the same JVM flags as the sections above: ${start_line#*A: }; target median <= 1 s: $([ "$median_ms" -le 1000 ] && echo met || echo '**MISSED**') ($median_ms ms). Load average $load0 at the start, $(load) at the end."
       else
         echo "start-time.sh gave no summary line (see $OUT/start-time.log)."
       fi
