@@ -3,7 +3,7 @@ SHELL := /bin/bash
 MVN   ?= mvn -B
 TOOLS := . src/main/scripts/tools.sh
 
-.PHONY: run test build deps-run deps-test deps-bench bench bench-jmh bench-proxy clean
+.PHONY: run test build deps-run deps-test deps-bench bench bench-jmh bench-proxy bench-start clean
 
 ## run: build, start three local Pushgateways and pushring (static mode) in front of them.
 run: deps-run build
@@ -13,9 +13,11 @@ run: deps-run build
 test: deps-test
 	$(MVN) test
 
-## build: the shaded jar target/pushring.jar (tests skipped; `make test` runs them).
+## build: the shaded jar target/pushring.jar (tests skipped; `make test` runs them), then a short training
+## run that writes its AppCDS archive target/pushring.jsa (never fails the build; README "Start time").
 build:
 	$(MVN) -q package -DskipTests
+	@bash src/main/scripts/cds-archive.sh
 
 deps-run:
 	@$(TOOLS); need_pkg curl curl && need_pkg prometheus-pushgateway prometheus-pushgateway
@@ -50,6 +52,11 @@ bench-proxy: build
 	@$(TOOLS); need_pkg nginx nginx-light && need_pkg haproxy haproxy && need_pkg wrk wrk
 	$(MVN) -q test-compile
 	@bash src/main/scripts/bench-proxy.sh
+
+## bench-start: exec -> first 200 on /-/ready, static mode, START_RUNS starts (10); min/median/max (start-time.sh).
+bench-start: build
+	@$(TOOLS); need_pkg curl curl
+	@bash src/main/scripts/start-time.sh
 
 clean:
 	$(MVN) -q clean

@@ -3,7 +3,15 @@
 # pushring's JVM flags for `make run` and `make bench` (PUSHRING_JAVA_OPTS replaces them). Serial GC and a
 # 128 MB heap: the live set is a few MB and young pauses stay under 1 ms; versus Parallel GC with
 # -Xmx256m the RSS under load drops from ~165 MB to ~110 MB at the same throughput (README, Performance).
-PUSHRING_DEFAULT_JAVA_OPTS="-XX:+UseSerialGC -Xms32m -Xmx128m -XX:ReservedCodeCacheSize=64m"
+PUSHRING_BASE_JAVA_OPTS="-XX:+UseSerialGC -Xms32m -Xmx128m -XX:ReservedCodeCacheSize=64m"
+PUSHRING_DEFAULT_JAVA_OPTS=$PUSHRING_BASE_JAVA_OPTS
+# Plus the AppCDS archive `make build` trains (src/main/scripts/cds-archive.sh) when it was made from this
+# very jar (newer than it; the JVM checks the jar's size and time too and ignores an archive of another
+# build): it halves the CPU a start costs (README, "Start time").
+_pushring_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+if [ -f "$_pushring_root/target/pushring.jsa" ] && [ "$_pushring_root/target/pushring.jsa" -nt "$_pushring_root/target/pushring.jar" ]; then
+  PUSHRING_DEFAULT_JAVA_OPTS="$PUSHRING_DEFAULT_JAVA_OPTS -XX:SharedArchiveFile=$_pushring_root/target/pushring.jsa"
+fi
 
 # need_pkg BINARY PACKAGE: install a Debian package when its binary is missing (one apt-get update per run).
 need_pkg() {
