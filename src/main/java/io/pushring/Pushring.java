@@ -61,11 +61,13 @@ public final class Pushring {
       return;
     } catch (Exception e) { // await() rethrows the cause as is: a BindException is a checked exception
       // Without the exit, Vert.x's non-daemon threads would keep a process up that listens nowhere.
+      PushringApp.logTransport(vertx, config);   // a native transport's bind error reads differently
       System.err.println("pushring: " + startFailure(e, config));
       vertx.close();
       System.exit(1);
       return;
     }
+    PushringApp.logTransport(vertx, config);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("stopping: draining routers");
       vertx.close().timeout(15, TimeUnit.SECONDS).await();

@@ -78,11 +78,18 @@ public final class PushringApp {
 
   /**
    * The Vert.x of {@link Pushring#main}: as {@link #newVertx()}, on the transport {@code http.transport}
-   * asks for or the one it falls back to; one log line says which runs and why another was not used.
+   * asks for or the one it falls back to. Silent: {@link #logTransport} says which runs and why once the
+   * configuration was accepted, so that a refused configuration stays the process's only line.
    */
   public static Vertx newVertx(PushringConfig config) {
     Transports.Choice choice = Transports.choose(config.http().transport(), Transports::probe);
-    Vertx vertx = PushringMetrics.newVertx(new VertxOptions(), Transports.vertxTransport(choice.name()));
+    return PushringMetrics.newVertx(new VertxOptions(), Transports.vertxTransport(choice.name()));
+  }
+
+  /** One log line: the transport {@code vertx} runs and why another was not used. */
+  public static void logTransport(Vertx vertx, PushringConfig config) {
+    // Choosing again gives the same answer: Netty probes each native transport once per process.
+    Transports.Choice choice = Transports.choose(config.http().transport(), Transports::probe);
     String running = Transports.inUse(vertx);
     if (!running.equals(choice.name())) {
       // Vert.x fell back on its own: the probe said yes, building the event loops said no.
@@ -93,7 +100,6 @@ public final class PushringApp {
     } else {
       LOG.warn(choice.describe());   // the operator asked for a transport that does not run here
     }
-    return vertx;
   }
 
   /**
