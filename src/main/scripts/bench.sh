@@ -141,7 +141,7 @@ echo ">> machine: $CPUINFO, load $(load)" >&2
 
 # --- static ring of three loopback members (redirect mode needs no live member) ---
 members=()
-next=$((20000 + RANDOM % 20000))
+next=$((20000 + RANDOM % 10000))   # below the ephemeral range (see free_port)
 for i in 1 2 3; do p=$(free_port "$next"); next=$((p + 1)); members+=("127.0.0.1:$p"); done
 list=$(IFS=,; echo "${members[*]}")
 

@@ -40,10 +40,19 @@ want_pkg()  { need_pkg "$@"  || echo ">> could not install $2: the tests that ne
 want_file() { need_file "$@" || echo ">> could not install $2: the tests that need it will be skipped" >&2; }
 
 # free_port [START]: the first loopback port at or above START (default: random in 20000-29999)
-# on which nothing listens. A probe, not a reservation: the caller binds it right away.
+# on which nothing listens, outside the kernel's ephemeral range: there every outgoing connection
+# (wrk's, a proxy's toward its upstream) takes its local port, so a port free when probed could be
+# taken by one of them before the bind (a bench's nginx failed so on 39944). A probe, not a
+# reservation: the caller binds it right away.
 free_port() {
-  local p=${1:-$((20000 + RANDOM % 10000))}
-  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+  local p=${1:-$((20000 + RANDOM % 10000))} lo=32768 hi=60999 tries=0
+  [ -r /proc/sys/net/ipv4/ip_local_port_range ] && read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
+  while [ $((tries += 1)) -lt 10000 ]; do
+    if [ "$p" -ge "$lo" ] && [ "$p" -le "$hi" ]; then p=$((hi + 1)); fi
+    [ "$p" -le 65535 ] || p=$((1024 + RANDOM % (lo > 2048 ? lo - 1024 : 1000)))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || break
+    p=$((p + 1))
+  done
   echo "$p"
 }
 
