@@ -24,20 +24,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # ---- upstream: nginx, one worker, answers 200 and discards the body ----
 ng=$(free_port)
-cat > "$work/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $work/nginx.pid;
-error_log $work/nginx.err warn;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  keepalive_requests 10000000;
-  client_body_temp_path $work/body;
-  server { listen 127.0.0.1:$ng; location / { return 200; } }
-}
-EOF
-nginx -e "$work/nginx.err" -c "$work/nginx.conf" -p "$work" & pids+=($!)
+start_upstream "$work/upstream" "$ng"; pids+=("$UPSTREAM_PID")
 
 cat > "$work/put.lua" <<'EOF'
 wrk.method = "PUT"
@@ -79,7 +66,6 @@ haproxy -db -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 & pids+=($!); hapro
 sleep 0.5; kill -0 "$haproxy_pid" 2>/dev/null || { cat "$work/haproxy.log" >&2; exit 1; }
 
 path=/metrics/job/bench/instance/host-1
-wait_http "http://127.0.0.1:$ng/" 20
 wait_http "http://127.0.0.1:$pr/-/ready" 60
 wait_http "http://127.0.0.1:$ha$path" 20
 until curl -s -o /dev/null -X PUT --data-binary 'm 1' "http://127.0.0.1:$hp$path"; do sleep 0.2; done

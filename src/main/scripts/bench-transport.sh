@@ -14,16 +14,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 ng=$(free_port)
-cat > "$work/nginx.conf" <<EOC
-worker_processes 1;
-daemon off;
-pid $work/nginx.pid;
-error_log $work/nginx.err warn;
-events { worker_connections 8192; }
-http { access_log off; keepalive_requests 10000000; client_body_temp_path $work/body;
-  server { listen 127.0.0.1:$ng; location / { return 200; } } }
-EOC
-nginx -e "$work/nginx.err" -c "$work/nginx.conf" -p "$work" & pids+=($!)
+start_upstream "$work/upstream" "$ng"; pids+=("$UPSTREAM_PID")
 cat > "$work/put.lua" <<'EOC'
 wrk.method = "PUT"
 wrk.body = "bench_metric{path=\"/var/lib/x\"} 1\n"

@@ -139,6 +139,19 @@ stop() { kill "$@" 2>/dev/null || true; wait "$@" 2>/dev/null || true; }
 
 echo ">> machine: $CPUINFO, load $(load)" >&2
 
+# section_table TITLE CAPTION CPUNAME TARGETS: appends one section's table (medians of $RUNS, from
+# src/bench/table.awk) to table.md; TARGETS names issue 13's targets to check (none in an A/B run).
+section_table() {
+  {
+    echo "### $1"
+    echo
+    echo "$2 Load average $load0 at the start, $(load) at the end."
+    echo
+    awk -v hz="$HZ" -v ref="$REF" -v refname="$REFNAME" -v cpuinfo="$CPUINFO" -v cpuname="$3" \
+      -v targets="$([ "$AB" = 0 ] && echo "$4")" -f src/bench/table.awk "$RUNS"
+  } >>"$OUT/table.md"
+}
+
 # --- static ring of three loopback members (redirect mode needs no live member) ---
 members=()
 next=$((20000 + RANDOM % 10000))   # below the ephemeral range (see free_port)
@@ -205,14 +218,9 @@ if [ "${BENCH_ROUTERS:-1}" = 1 ] && [ "${BENCH_REDIRECT:-1}" = 1 ]; then
   verify "$REF" "$REF_URL"
   measure_pair pushring "$PR_PID" "$PR_URL" "$REF" "$REF_PID" "$REF_URL" "$REF_WARM"
   stop "$PR_PID" "$REF_PID"
-  {
-    echo "### Redirects: pushring (redirect mode) vs $REFNAME"
-    echo
-    echo "The same \`307\` to the same member; server CPU = utime + stime of the server's processes over each run. Load average $load0 at the start, $(load) at the end."
-    echo
-    awk -v hz="$HZ" -v ref="$REF" -v refname="$REFNAME" -v cpuinfo="$CPUINFO" -v cpuname=server \
-      -v targets="$([ "$AB" = 0 ] && echo redirect)" -f src/bench/table.awk "$RUNS"
-  } >>"$OUT/table.md"
+  section_table "Redirects: pushring (redirect mode) vs $REFNAME" \
+    "The same \`307\` to the same member; server CPU = utime + stime of the server's processes over each run." \
+    server redirect
 fi
 
 # --- 2. Proxying: pushring (proxy mode) vs HAProxy, both in front of the same fast upstream ---
@@ -224,13 +232,10 @@ if [ "${BENCH_ROUTERS:-1}" = 1 ] && [ "${BENCH_PROXY:-1}" = 1 ]; then
   RUNS=$OUT/runs-proxy.txt
   load0=$(load)
   UP=$(pwd)/$OUT/upstream
-  mkdir -p "$UP/logs" "$UP/tmp"
   UP_PORT=$(free_port "$next"); next=$((UP_PORT + 1))
-  sed -e "s#@PREFIX@#$UP#g" -e "s#@PORT@#$UP_PORT#g" src/bench/nginx-upstream.conf.template >"$UP/nginx.conf"
-  nginx -p "$UP" -e "$UP/logs/error.log" -c "$UP/nginx.conf" &
-  UP_PID=$!
+  start_upstream "$UP" "$UP_PORT"
+  UP_PID=$UPSTREAM_PID
   pids+=("$UP_PID")
-  wait_http "http://127.0.0.1:$UP_PORT/" 20
   echo ">> upstream nginx PID $UP_PID on http://127.0.0.1:$UP_PORT (one worker, 200 to every push)" >&2
 
   proxied=(PUSHRING_ROUTER_MODE=proxy PUSHRING_DISCOVERY_STATIC_MEMBERS="127.0.0.1:$UP_PORT")
@@ -261,15 +266,10 @@ if [ "${BENCH_ROUTERS:-1}" = 1 ] && [ "${BENCH_PROXY:-1}" = 1 ]; then
   verify "$REF" "$REF_URL" proxied
   measure_pair pushring "$PR_PID" "$PR_URL" "$REF" "$REF_PID" "$REF_URL" "$REF_WARM"
   stop "$PR_PID" "$REF_PID" "$UP_PID"
-  {
-    echo
-    echo "### Proxying: pushring (proxy mode) vs $REFNAME"
-    echo
-    echo "Both in front of the same upstream (one nginx worker answering 200, its CPU not counted); proxy CPU = utime + stime of the proxy's processes over each run. Load average $load0 at the start, $(load) at the end."
-    echo
-    awk -v hz="$HZ" -v ref="$REF" -v refname="$REFNAME" -v cpuinfo="$CPUINFO" -v cpuname=proxy \
-      -v targets="$([ "$AB" = 0 ] && echo proxy)" -f src/bench/table.awk "$RUNS"
-  } >>"$OUT/table.md"
+  echo >>"$OUT/table.md"
+  section_table "Proxying: pushring (proxy mode) vs $REFNAME" \
+    "Both in front of the same upstream (one nginx worker answering 200, its CPU not counted); proxy CPU = utime + stime of the proxy's processes over each run." \
+    proxy proxy
 fi
 # --- 3. TLS + Basic auth: pushring with a web config vs nginx with ssl + auth_basic, same 307 ---
 # Keep-alive connections (wrk's), so the handshake is paid once per connection and what is measured

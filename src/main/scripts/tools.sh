@@ -56,6 +56,17 @@ free_port() {
   echo "$p"
 }
 
+# start_upstream DIR PORT: the benches' fast upstream (src/bench/nginx-upstream.conf.template: one
+# nginx worker answering 200 to every push, under its own prefix DIR), started in the background;
+# sets UPSTREAM_PID (the caller stops it by PID) and returns once it answers.
+start_upstream() {
+  mkdir -p "$1/logs" "$1/tmp"
+  sed -e "s#@PREFIX@#$1#g" -e "s#@PORT@#$2#g" src/bench/nginx-upstream.conf.template >"$1/nginx.conf"
+  nginx -p "$1" -e "$1/logs/error.log" -c "$1/nginx.conf" &
+  UPSTREAM_PID=$!
+  wait_http "http://127.0.0.1:$2/" 20
+}
+
 # wait_http URL SECONDS: poll until URL answers 200 (WAIT_CURL_ARGS: more curl arguments, e.g. -k).
 wait_http() {
   local url=$1 deadline=$((SECONDS + $2))
