@@ -20,17 +20,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # utime + stime of one process
 
 # ---- upstream: nginx, one worker, answers 200 and discards the body ----
 ng=$(free_port)
 start_upstream "$work/upstream" "$ng"; pids+=("$UPSTREAM_PID")
 
-cat > "$work/put.lua" <<'EOF'
-wrk.method = "PUT"
-wrk.body = "bench_metric{path=\"/var/lib/x\"} 1\n"
-wrk.headers["Content-Type"] = "text/plain; version=0.0.4"
-EOF
 
 # ---- the proxies ----
 pr=$(free_port)
@@ -72,12 +67,12 @@ until curl -s -o /dev/null -X PUT --data-binary 'm 1' "http://127.0.0.1:$hp$path
 
 run() { # NAME PORT PID WARMUP_SECONDS
   local name=$1 port=$2 pid=$3 url="http://127.0.0.1:$2$path"
-  wrk -t2 -c64 -d"${4}s" -s "$work/put.lua" "$url" >/dev/null
+  wrk -t2 -c64 -d"${4}s" -s src/bench/put-one-path.lua "$url" >/dev/null
   for c in $CONNECTIONS; do
     local before after out
-    before=$(cpu_ticks "$pid")
-    out=$(wrk -t2 -c"$c" -d"${DURATION}s" -s "$work/put.lua" "$url")
-    after=$(cpu_ticks "$pid")
+    before=$(proc_ticks "$pid")
+    out=$(wrk -t2 -c"$c" -d"${DURATION}s" -s src/bench/put-one-path.lua "$url")
+    after=$(proc_ticks "$pid")
     echo "$out" | grep -qE "Non-2xx|Socket errors" && echo "$name c=$c: $(echo "$out" | grep -E 'Non-2xx|Socket errors')" >&2
     echo "$out" | awk -v name="$name" -v c="$c" -v ticks=$((after - before)) -v hz="$HZ" -v d="$DURATION" '
       /requests in/ { total = $1 }

@@ -12,14 +12,9 @@ work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # utime + stime of one process
 ng=$(free_port)
 start_upstream "$work/upstream" "$ng"; pids+=("$UPSTREAM_PID")
-cat > "$work/put.lua" <<'EOC'
-wrk.method = "PUT"
-wrk.body = "bench_metric{path=\"/var/lib/x\"} 1\n"
-wrk.headers["Content-Type"] = "text/plain; version=0.0.4"
-EOC
 declare -A PORT PID
 for t in "${TRANSPORTS[@]}"; do
   p=$(free_port)
@@ -30,14 +25,14 @@ for t in "${TRANSPORTS[@]}"; do
   wait_http "http://127.0.0.1:$p/-/ready" 60
 done
 path=/metrics/job/bench/instance/host-1
-for t in "${TRANSPORTS[@]}"; do wrk -t2 -c64 -d"${BENCH_WARMUP:-20}s" -s "$work/put.lua" "http://127.0.0.1:${PORT[$t]}$path" >/dev/null; done
+for t in "${TRANSPORTS[@]}"; do wrk -t2 -c64 -d"${BENCH_WARMUP:-20}s" -s src/bench/put-one-path.lua "http://127.0.0.1:${PORT[$t]}$path" >/dev/null; done
 echo "| transport | conns | rep | req/s | p99 | CPU s | req per CPU-s |"
 for c in $CONNS; do
   for r in $(seq "$REPS"); do
     for t in "${TRANSPORTS[@]}"; do
-      before=$(cpu_ticks "${PID[$t]}")
-      out=$(wrk -t2 -c"$c" -d"${DURATION}s" --latency -s "$work/put.lua" "http://127.0.0.1:${PORT[$t]}$path")
-      after=$(cpu_ticks "${PID[$t]}")
+      before=$(proc_ticks "${PID[$t]}")
+      out=$(wrk -t2 -c"$c" -d"${DURATION}s" --latency -s src/bench/put-one-path.lua "http://127.0.0.1:${PORT[$t]}$path")
+      after=$(proc_ticks "${PID[$t]}")
       echo "$out" | grep -E "Non-2xx|Socket errors" >&2 || true
       echo "$out" | awk -v t="$t" -v c="$c" -v r="$r" -v ticks=$((after - before)) -v hz="$HZ" '
         /requests in/ { total = $1 } /Requests\/sec/ { rps = $2 } $1 == "99%" { p99 = $2 }
