@@ -107,9 +107,10 @@ final class ProxyFailure extends RuntimeException {
   }
 
   /**
-   * The same reset on Netty's epoll and io_uring transports (http.transport): their finishConnect
-   * reports every errno as a ConnectException, "finishConnect(..) failed with error(-104): Connection
-   * reset by peer"; a refusal there is error(-111).
+   * The same reset on Netty's epoll and io_uring transports (http.transport): both report every
+   * connect errno as a ConnectException made by Netty's Errors, "finishConnect(..) failed with
+   * error(-104): Connection reset by peer" (epoll), "io_uring connect(..) failed with error(-104): ..."
+   * (io_uring); a refusal there is error(-111).
    */
   private static boolean nativeReset(Throwable t) {
     return t instanceof ConnectException && t.getMessage() != null && t.getMessage().contains("error(-104)");

@@ -1,6 +1,8 @@
 package io.pushring.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.MultiMap;
@@ -160,6 +162,26 @@ class HeaderPolicyTest {
     assertThat(ProxyFailure.refused(reset)).isFalse();
     assertThat(ProxyFailure.resetWhileConnecting(refusedNatively)).isFalse();
     assertThat(ProxyFailure.refused(refusedNatively)).isTrue();
+  }
+
+  /**
+   * The same, from Netty's own code rather than a copied message: the exceptions its epoll
+   * ({@code finishConnect}) and io_uring ({@code io_uring connect}, the default transport) connects
+   * raise for ECONNRESET and ECONNREFUSED, made by the {@code Errors} class they call.
+   */
+  @Test
+  @SuppressWarnings("deprecation")   // Errors.throwConnectException: what io_uring's connect calls in 4.2
+  void theExceptionsNettysNativeConnectsRaiseAreClassifiedAlike() {
+    assumeThat(io.netty.channel.epoll.Epoll.isAvailable()).as("Netty's native library loads here").isTrue();
+    for (String method : List.of("finishConnect", "io_uring connect")) {
+      Throwable reset = catchThrowable(() -> io.netty.channel.unix.Errors.throwConnectException(method, -104));
+      Throwable refused = catchThrowable(() -> io.netty.channel.unix.Errors.throwConnectException(method, -111));
+      assertThat(reset).as(method).isInstanceOf(ConnectException.class).hasMessageContaining("reset");
+      assertThat(ProxyFailure.resetWhileConnecting(reset)).as(reset.getMessage()).isTrue();
+      assertThat(ProxyFailure.refused(reset)).as(reset.getMessage()).isFalse();
+      assertThat(ProxyFailure.resetWhileConnecting(refused)).as(refused.getMessage()).isFalse();
+      assertThat(ProxyFailure.refused(refused)).as(refused.getMessage()).isTrue();
+    }
   }
 
   @Test
