@@ -15,7 +15,9 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.httpproxy.HttpProxy;
 import io.vertx.httpproxy.OriginRequestProvider;
+import io.vertx.core.transport.Transport;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The alternative proxy measured against {@code ProxyForwarder} by {@code bench-proxy.sh}: the same
@@ -51,8 +53,11 @@ public final class HttpProxyVariant extends VerticleBase {
     String[] member = args[1].split(":");
     int instances = Integer.parseInt(args[2]);
     Ring ring = Ring.build(Placement.GROUPING_KEY, List.of(Member.ofAddress(member[0], Integer.parseInt(member[1]))), 1);
-    Vertx vertx = Vertx.vertx();
+    // The transport pushring's auto would take here, so that the two proxies differ only in the proxying.
+    Transport transport = Stream.of(Transport.IO_URING, Transport.EPOLL).filter(Transport::available)
+        .findFirst().orElse(Transport.NIO);
+    Vertx vertx = Vertx.builder().withTransport(transport).build();
     vertx.deployVerticle(() -> new HttpProxyVariant(port, ring), new DeploymentOptions().setInstances(instances)).await();
-    System.out.println("vertx-http-proxy variant listening on " + port);
+    System.out.println("vertx-http-proxy variant listening on " + port + ", transport " + transport);
   }
 }
