@@ -24,11 +24,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # utime + stime of one process
 
 # ---- upstream: nginx, one worker, answers 200 and discards the body ----
 ng=$(free_port)
-start_upstream "$work/upstream" "$ng"; pids+=("$UPSTREAM_PID")
+start_upstream "$work/upstream" "$ng"
 
 
 # ---- the proxies ----

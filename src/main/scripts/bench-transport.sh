@@ -12,9 +12,8 @@ work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # utime + stime of one process
 ng=$(free_port)
-start_upstream "$work/upstream" "$ng"; pids+=("$UPSTREAM_PID")
+start_upstream "$work/upstream" "$ng"
 declare -A PORT PID
 for t in "${TRANSPORTS[@]}"; do
   p=$(free_port)

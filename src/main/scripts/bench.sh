@@ -235,7 +235,6 @@ if [ "${BENCH_ROUTERS:-1}" = 1 ] && [ "${BENCH_PROXY:-1}" = 1 ]; then
   UP_PORT=$(free_port "$next"); next=$((UP_PORT + 1))
   start_upstream "$UP" "$UP_PORT"
   UP_PID=$UPSTREAM_PID
-  pids+=("$UP_PID")
   echo ">> upstream nginx PID $UP_PID on http://127.0.0.1:$UP_PORT (one worker, 200 to every push)" >&2
 
   proxied=(PUSHRING_ROUTER_MODE=proxy PUSHRING_DISCOVERY_STATIC_MEMBERS="127.0.0.1:$UP_PORT")

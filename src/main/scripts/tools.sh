@@ -58,14 +58,19 @@ free_port() {
 
 # start_upstream DIR PORT: the benches' fast upstream (src/bench/nginx-upstream.conf.template: one
 # nginx worker answering 200 to every push, under its own prefix DIR), started in the background;
-# sets UPSTREAM_PID (the caller stops it by PID) and returns once it answers.
+# sets UPSTREAM_PID and adds it to the caller's pids (stopped by PID on exit) before waiting, so an
+# upstream that never answers is stopped too; returns once it answers.
 start_upstream() {
   mkdir -p "$1/logs" "$1/tmp"
   sed -e "s#@PREFIX@#$1#g" -e "s#@PORT@#$2#g" src/bench/nginx-upstream.conf.template >"$1/nginx.conf"
   nginx -p "$1" -e "$1/logs/error.log" -c "$1/nginx.conf" &
   UPSTREAM_PID=$!
+  pids+=("$UPSTREAM_PID")
   wait_http "http://127.0.0.1:$2/" 20
 }
+
+# proc_ticks PID: utime + stime of one process so far, in clock ticks (/proc/PID/stat).
+proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # wait_http URL SECONDS: poll until URL answers 200 (WAIT_CURL_ARGS: more curl arguments, e.g. -k).
 wait_http() {

@@ -1,5 +1,8 @@
 package io.pushring.bench;
 
+import io.pushring.PushringApp;
+import io.pushring.config.PushringConfig;
+import io.pushring.testing.TestConfig;
 import io.pushring.key.GroupingKeyParser;
 import io.pushring.key.InvalidPushPathException;
 import io.pushring.ring.Member;
@@ -15,9 +18,7 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.httpproxy.HttpProxy;
 import io.vertx.httpproxy.OriginRequestProvider;
-import io.vertx.core.transport.Transport;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * The alternative proxy measured against {@code ProxyForwarder} by {@code bench-proxy.sh}: the same
@@ -53,11 +54,12 @@ public final class HttpProxyVariant extends VerticleBase {
     String[] member = args[1].split(":");
     int instances = Integer.parseInt(args[2]);
     Ring ring = Ring.build(Placement.GROUPING_KEY, List.of(Member.ofAddress(member[0], Integer.parseInt(member[1]))), 1);
-    // The transport pushring's auto would take here, so that the two proxies differ only in the proxying.
-    Transport transport = Stream.of(Transport.IO_URING, Transport.EPOLL).filter(Transport::available)
-        .findFirst().orElse(Transport.NIO);
-    Vertx vertx = Vertx.builder().withTransport(transport).build();
+    // pushring's own Vert.x set-up (transport choice, metrics with the per-request ones off), so that
+    // the two proxies differ only in the proxying.
+    PushringConfig config = TestConfig.staticMembers(args[1]);
+    Vertx vertx = PushringApp.newVertx(config);
+    PushringApp.logTransport(vertx, config);
     vertx.deployVerticle(() -> new HttpProxyVariant(port, ring), new DeploymentOptions().setInstances(instances)).await();
-    System.out.println("vertx-http-proxy variant listening on " + port + ", transport " + transport);
+    System.out.println("vertx-http-proxy variant listening on " + port);
   }
 }
